@@ -1,0 +1,5 @@
+import sys
+
+from switchy.cli import main
+
+sys.exit(main())

@@ -1,0 +1,44 @@
+"""FreeSWITCH's URL encoding of event header values (``switch_url_encode``).
+
+FreeSWITCH writes every ``text/event-plain`` header value URL-encoded; the decoder must
+accept what it writes, and the encoder (used by the emulator) must write the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+# Bytes FreeSWITCH leaves alone: letters, digits and ! $ ' ( ) * , - . / _ ~
+_SAFE = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!$'()*,-./_~"
+)
+_ESCAPES = tuple(chr(b) if b in _SAFE else f"%{b:02X}" for b in range(256))
+# Anything outside the safe set, except a '%' already followed by two uppercase hex digits.
+_NEEDS_ENCODING = re.compile(rb"%(?![0-9A-F]{2})|[^A-Za-z0-9!$'()*,\-./_~%]")
+_PRE_ENCODED = re.compile(rb"%[0-9A-F]{2}")
+
+
+def url_encode(value: str) -> str:
+    """Encode ``value`` exactly as ``switch_url_encode`` does (UTF-8, uppercase hex)."""
+    raw = value.encode("utf-8", "surrogateescape")
+    if _NEEDS_ENCODING.search(raw) is None:
+        return value
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        b = raw[i]
+        if b == 0x25 and _PRE_ENCODED.match(raw, i):  # '%XX' is copied, never double-encoded
+            out.append(raw[i : i + 3].decode("ascii"))
+            i += 3
+            continue
+        out.append(_ESCAPES[b])
+        i += 1
+    return "".join(out)
+
+
+def url_decode(value: str) -> str:
+    """Percent-decode a header value; ``+`` stays a plus, undecodable bytes survive."""
+    if "%" not in value:
+        return value
+    return unquote(value, encoding="utf-8", errors="surrogateescape")

@@ -1,0 +1,174 @@
+"""Splitting an ESL byte stream into frames.
+
+A frame is a block of ``Name: value`` lines ended by an empty line, followed by exactly
+``Content-Length`` bytes of body when that header is present. The parser works on bytes
+(Content-Length counts bytes) and is incremental: reads may end anywhere, even inside a
+multi-byte UTF-8 character, and one read may hold many frames.
+"""
+
+from __future__ import annotations
+
+from .codec import url_decode
+from .errors import ProtocolError
+
+MAX_BODY = 16 * 1024 * 1024  # FreeSWITCH itself refuses bodies over 16 MiB
+MAX_HEADER_BLOCK = 10 * 1024 * 1024  # MES force-parses a header block at 10 MiB
+
+
+class Frame:
+    """One ESL frame: its outer headers (decoded) and its raw body bytes."""
+
+    __slots__ = ("body", "headers", "raw_headers")
+
+    def __init__(self, raw_headers: bytes, headers: dict[str, str], body: bytes = b"") -> None:
+        self.raw_headers = raw_headers
+        self.headers = headers
+        self.body = body
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+    @property
+    def reply_text(self) -> str:
+        return self.headers.get("Reply-Text", "")
+
+    @property
+    def text(self) -> str:
+        """The body as text; bytes that are not UTF-8 survive as surrogate escapes."""
+        return self.body.decode("utf-8", "surrogateescape")
+
+    def __repr__(self) -> str:
+        return f"<Frame {self.content_type or '?'} headers={len(self.headers)} body={len(self.body)}B>"
+
+
+def parse_header_block(block: bytes) -> dict[str, str]:
+    """Decode ``Name: value`` lines; like the C client, values are URL-decoded.
+
+    The first occurrence of a name wins. Lines without a colon are ignored and a
+    trailing CR is dropped, as FreeSWITCH does for commands it reads.
+    """
+    headers: dict[str, str] = {}
+    for line in block.decode("utf-8", "surrogateescape").split("\n"):
+        name, sep, value = line.partition(":")
+        if not sep:
+            continue
+        value = value.lstrip(" ")
+        if value.endswith("\r"):
+            value = value[:-1]
+        if name not in headers:
+            headers[name] = url_decode(value)
+    return headers
+
+
+class FrameParser:
+    """Incremental frame splitter: ``feed(bytes)`` returns the frames completed so far.
+
+    ``crlf=True`` accepts ``\\r\\n`` line ends and skips leading empty lines, as
+    FreeSWITCH does when it reads commands from a client; frames FreeSWITCH writes
+    use ``\\n`` only.
+    """
+
+    __slots__ = ("_buf", "_crlf", "_max_body", "_pending")
+
+    def __init__(self, *, crlf: bool = False, max_body: int = MAX_BODY) -> None:
+        self._buf = bytearray()
+        self._crlf = crlf
+        self._max_body = max_body
+        # A header block already parsed whose body has not fully arrived.
+        self._pending: tuple[bytes, dict[str, str], int] | None = None
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet part of a complete frame."""
+        return len(self._buf)
+
+    def reset(self) -> None:
+        """Forget any partial frame (after a reconnect or a protocol error)."""
+        self._buf.clear()
+        self._pending = None
+
+    def feed(self, data: bytes) -> list[Frame]:
+        buf = self._buf
+        buf += data
+        frames: list[Frame] = []
+        pos = 0
+        end = len(buf)
+        while True:
+            pending = self._pending
+            if pending is not None:
+                raw, headers, length = pending
+                if end - pos < length:
+                    break
+                frames.append(Frame(raw, headers, bytes(buf[pos : pos + length])))
+                pos += length
+                self._pending = None
+                continue
+            if self._crlf:
+                while pos < end and buf[pos] in (10, 13):  # skip empty lines between commands
+                    pos += 1
+                stop, sep_len = self._find_crlf_end(buf, pos)
+            else:
+                while pos < end and buf[pos] == 10:
+                    pos += 1
+                stop = buf.find(b"\n\n", pos)
+                sep_len = 2
+            if stop < 0:
+                if end - pos > MAX_HEADER_BLOCK:
+                    self.reset()
+                    raise ProtocolError(f"header block larger than {MAX_HEADER_BLOCK} bytes")
+                break
+            raw = bytes(buf[pos:stop])
+            pos = stop + sep_len
+            headers = parse_header_block(raw)
+            length_text = headers.get("Content-Length")
+            if length_text is None and self._crlf:  # FreeSWITCH matches command headers caselessly
+                length_text = next((v for k, v in headers.items() if k.lower() == "content-length"), None)
+            if length_text is None:
+                frames.append(Frame(raw, headers))
+                continue
+            length = self._content_length(length_text)
+            if length == 0:
+                frames.append(Frame(raw, headers))
+                continue
+            self._pending = (raw, headers, length)
+        if pos:
+            del buf[:pos]
+        return frames
+
+    def _content_length(self, text: str) -> int:
+        text = text.strip()
+        if not text.isdigit():
+            self.reset()
+            raise ProtocolError(f"invalid Content-Length {text[:40]!r}")
+        length = int(text)
+        if length > self._max_body:
+            self.reset()
+            raise ProtocolError(f"Content-Length {length} exceeds the {self._max_body}-byte limit")
+        return length
+
+    @staticmethod
+    def _find_crlf_end(buf: bytearray, pos: int) -> tuple[int, int]:
+        """Find two line feeds separated only by CRs, FreeSWITCH's end of a command."""
+        while True:
+            lf = buf.find(b"\n", pos)
+            if lf < 0:
+                return -1, 0
+            nxt = lf + 1
+            while nxt < len(buf) and buf[nxt] == 13:
+                nxt += 1
+            if nxt < len(buf) and buf[nxt] == 10:
+                stop = lf - 1 if lf > 0 and buf[lf - 1] == 13 else lf
+                return stop, nxt + 1 - stop
+            if nxt >= len(buf):
+                return -1, 0
+            pos = nxt
+
+
+def encode_frame(headers: list[tuple[str, str]] | tuple[tuple[str, str], ...], body: bytes = b"") -> bytes:
+    """Write a frame the way FreeSWITCH does: headers in the given order, then the body.
+
+    The caller puts ``Content-Length`` where FreeSWITCH puts it for that frame kind.
+    """
+    head = "".join(f"{name}: {value}\n" for name, value in headers)
+    return head.encode("utf-8") + b"\n" + body

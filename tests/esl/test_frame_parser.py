@@ -1,0 +1,86 @@
+"""The frame parser yields the same frames however the stream is cut into reads."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from switchy.esl import Event, FrameParser, ProtocolError, event_frame
+
+from .vectors import VECTORS, parse, sequence_dirs, sequence_stream
+
+STREAMS = {folder.name: sequence_stream(folder) for folder in sequence_dirs()}
+STREAMS["reconstructed"] = b"".join(
+    p.read_bytes() for p in sorted(VECTORS.glob("*.txt")))
+EXPECTED = {name: [(f.raw_headers, f.body) for f in parse(data)] for name, data in STREAMS.items()}
+
+
+def feed_in_pieces(data: bytes, cuts: list[int]) -> list[tuple[bytes, bytes]]:
+    parser = FrameParser()
+    frames = []
+    start = 0
+    for cut in [*sorted(set(cuts)), len(data)]:
+        frames += parser.feed(data[start:cut])
+        start = cut
+    assert parser.buffered == 0
+    return [(f.raw_headers, f.body) for f in frames]
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(sorted(STREAMS)), data=st.data())
+def test_any_split_gives_the_same_frames(name, data):
+    stream = STREAMS[name]
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=40))
+    assert feed_in_pieces(stream, cuts) == EXPECTED[name]
+
+
+def test_one_byte_at_a_time():
+    stream = STREAMS["sipp_inbound_call_myevents_uuid_json_linger"]
+    assert feed_in_pieces(stream, list(range(len(stream)))) == EXPECTED[
+        "sipp_inbound_call_myevents_uuid_json_linger"]
+
+
+@given(st.text(min_size=1, max_size=30), st.integers(0, 200))
+def test_split_inside_multibyte_characters(text, cut_seed):
+    body = "résumé ☎ " + text
+    event = Event([("Event-Name", "BACKGROUND_JOB"), ("Job-Command", "status"),
+                   ("Caller-ID-Name", "Zoë ☎ " + text)], body=body)
+    stream = event_frame(event) * 2
+    cut = cut_seed % len(stream)
+    parser = FrameParser()
+    frames = parser.feed(stream[:cut]) + parser.feed(stream[cut:])
+    assert len(frames) == 2
+    decoded = Event.from_plain(frames[1].body)
+    assert decoded.body == body
+    assert decoded["Caller-ID-Name"] == "Zoë ☎ " + text
+
+
+def test_many_frames_in_one_read():
+    stream = STREAMS["sipp_inbound_call_event_plain_all"]
+    assert len(FrameParser().feed(stream)) == len(EXPECTED["sipp_inbound_call_event_plain_all"]) > 40
+
+
+def test_bad_content_length_is_a_protocol_error_and_resets():
+    parser = FrameParser()
+    with pytest.raises(ProtocolError, match="invalid Content-Length"):
+        parser.feed(b"Content-Type: api/response\nContent-Length: abc\n\n")
+    assert parser.buffered == 0
+    assert parser.feed(b"Content-Type: command/reply\nReply-Text: +OK\n\n")[0].reply_text == "+OK"
+
+
+def test_huge_content_length_is_refused():
+    with pytest.raises(ProtocolError, match="exceeds"):
+        FrameParser().feed(b"Content-Type: api/response\nContent-Length: 99999999999\n\n")
+
+
+def test_command_framing_tolerates_crlf_and_leading_blank_lines():
+    parser = FrameParser(crlf=True)
+    frames = parser.feed(b"\r\n\nauth ClueCon\r\n\r\napi status\n\nsendmsg x\r\ncall-command: hangup\r\n\r\n")
+    assert [f.raw_headers for f in frames] == [b"auth ClueCon", b"api status",
+                                               b"sendmsg x\r\ncall-command: hangup"]
+    assert frames[2].headers["call-command"] == "hangup"
+    body = parser.feed(b"sendmsg u\ncontent-type: text/plain\ncontent-length: 3\n\nab")
+    assert body == []
+    (frame,) = parser.feed(b"c")
+    assert frame.body == b"abc"
