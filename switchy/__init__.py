@@ -1,3 +1,10 @@
 """switchy: one dialplan for a whole FreeSWITCH cluster, executed over the Event Socket."""
 
+from .callbacks import event_callback
+from .call import Call
+from .service import Service
+from .session import Command, CommandFailed, Session
+
 __version__ = "0.1.0"
+
+__all__ = ["Call", "Command", "CommandFailed", "Service", "Session", "__version__", "event_callback"]

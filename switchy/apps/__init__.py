@@ -1,0 +1,6 @@
+"""Apps: objects whose ``@event_callback`` methods the Service calls for each call."""
+
+from .manager import DEFAULT_APP_ID, AppManager
+from .routers import Route, Router, StopRouting
+
+__all__ = ["DEFAULT_APP_ID", "AppManager", "Route", "Router", "StopRouting"]

@@ -1,0 +1,92 @@
+"""Loading apps into a Service and choosing which app handles each call."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..callbacks import iter_callbacks
+
+DEFAULT_APP_ID = "default"
+
+
+@dataclass
+class LoadedApp:
+    app: Any
+    app_id: str
+    header: str | None
+    callbacks: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
+    extra_events: tuple[str, ...] = ()
+
+
+class AppManager:
+    """The apps of a Service, grouped by app id.
+
+    A call goes to the apps whose ``header`` has the value of their ``app_id`` on that
+    call (``load_app(router, app_id='switchy', header='Caller-Context')``); calls that
+    no such app claims go to the ``default`` apps.
+    """
+
+    def __init__(self, on_change: Callable[[], Any] | None = None) -> None:
+        self._apps: list[LoadedApp] = []
+        self._on_change = on_change
+
+    def load_app(self, app: Any, app_id: str = DEFAULT_APP_ID, header: str | None = None,
+                 **kwargs: Any) -> str:
+        """Load an app class (instantiated with ``kwargs``) or instance under ``app_id``."""
+        instance = app(**kwargs) if inspect.isclass(app) else app
+        extra = getattr(instance, "subscribe", ())
+        loaded = LoadedApp(instance, app_id, header,
+                           extra_events=tuple(extra) if isinstance(extra, (tuple, list, set)) else ())
+        for name, callback in iter_callbacks(instance):
+            loaded.callbacks.setdefault(name, []).append(callback)
+        if not loaded.callbacks:
+            raise TypeError(f"{type(instance).__name__} has no @event_callback methods; nothing to load")
+        self._apps.append(loaded)
+        if self._on_change is not None:
+            self._on_change()
+        return app_id
+
+    def unload_app(self, app_id: str) -> list[Any]:
+        """Remove every app loaded under ``app_id``; returns them."""
+        removed = [a.app for a in self._apps if a.app_id == app_id]
+        if not removed:
+            raise KeyError(f"no app loaded under app_id {app_id!r}")
+        self._apps = [a for a in self._apps if a.app_id != app_id]
+        if self._on_change is not None:
+            self._on_change()
+        return removed
+
+    def __contains__(self, app_id: str) -> bool:
+        return any(a.app_id == app_id for a in self._apps)
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+    def get(self, app_id: str) -> list[Any]:
+        return [a.app for a in self._apps if a.app_id == app_id]
+
+    @property
+    def app_ids(self) -> list[str]:
+        return list(dict.fromkeys(a.app_id for a in self._apps))
+
+    def event_names(self) -> set[str]:
+        """Every event (or CUSTOM subclass) some loaded app wants."""
+        return {name for app in self._apps for name in (*app.callbacks, *app.extra_events)}
+
+    def choose(self, lookup: Callable[[str], str | None]) -> str | None:
+        """The app id for a call whose headers ``lookup`` reads."""
+        for app in self._apps:
+            if app.header is not None and lookup(app.header) == app.app_id:
+                return app.app_id
+        return DEFAULT_APP_ID if DEFAULT_APP_ID in self else None
+
+    def callbacks(self, app_id: str | None, event_name: str) -> list[Callable[..., Any]]:
+        """Callbacks for one event of a call handled by ``app_id`` (all apps if None)."""
+        result: list[Callable[..., Any]] = []
+        for app in self._apps:
+            if app_id is None or app.app_id == app_id:
+                result += app.callbacks.get(event_name, ())
+        return result

@@ -1,0 +1,156 @@
+"""The Router app: Flask-like ``@router.route(pattern)`` call routing.
+
+For each parked call: check the guards, then try the routes in registration order;
+every route whose pattern matches runs, until one returns True or raises
+``router.StopRouting`` (break-on-true). Patterns match from the start of the field
+(``re.match``), as in the original switchy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..callbacks import event_callback
+from ..session import Session
+
+log = logging.getLogger("switchy.router")
+
+DEFAULT_FIELD = "Caller-Destination-Number"
+
+
+class StopRouting(Exception):
+    """Raise from a route to stop trying further routes for this call."""
+
+
+@dataclass
+class Route:
+    pattern: str
+    field: str
+    func: Callable[..., Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    regex: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        try:
+            self.regex = re.compile(self.pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid route pattern {self.pattern!r}: {exc}") from None
+
+    @property
+    def name(self) -> str:
+        return getattr(self.func, "__name__", repr(self.func))
+
+
+class Router:
+    """Route parked calls to functions by regex patterns on event headers."""
+
+    StopRouting = StopRouting
+
+    def __init__(
+        self,
+        guards: Mapping[str, str] | None = None,
+        reject_on_guard: bool = True,
+        subscribe: Iterable[str] = (),
+        *,
+        reject_cause: str = "NO_ROUTE_DESTINATION",
+        error_cause: str = "NORMAL_TEMPORARY_FAILURE",
+        route_timeout: float | None = 30.0,
+        clock: Callable[[], datetime] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.guards = dict(guards or {})
+        self.reject_on_guard = reject_on_guard
+        self.subscribe = tuple(subscribe)
+        self.reject_cause = reject_cause
+        self.error_cause = error_cause
+        self.route_timeout = route_timeout
+        self.clock = clock or datetime.now
+        self.rng = random.Random(seed)
+        self.routes: list[Route] = []
+        self.stats = {"routed": 0, "rejected": 0, "errors": 0}
+
+    def __repr__(self) -> str:
+        return f"<Router guards={self.guards} routes={len(self.routes)}>"
+
+    # -- registration -------------------------------------------------------------------
+
+    def route(self, pattern: str, field: str | None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register the decorated function for ``pattern`` matched on ``field``
+        (default ``Caller-Destination-Number``); ``kwargs`` are passed to it."""
+        def register(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.routes.append(Route(pattern, field or DEFAULT_FIELD, func, dict(kwargs)))
+            return func
+
+        return register
+
+    def now(self) -> datetime:
+        """The time routes should use (injectable for tests: ``Router(clock=...)``)."""
+        return self.clock()
+
+    # -- matching -------------------------------------------------------------------------
+
+    def check_guards(self, sess: Session | Mapping[str, str]) -> bool:
+        """True if every guard header has exactly its value; a missing header fails."""
+        return all(sess.get(name) == value for name, value in self.guards.items())
+
+    def matches(self, sess: Session | Mapping[str, str]) -> list[tuple[Route, re.Match[str]]]:
+        """The routes whose pattern matches this call, in the order they would run."""
+        found = []
+        for route in self.routes:
+            value = sess.get(route.field)
+            if value is None:
+                continue
+            match = route.regex.match(value)
+            if match is not None:
+                found.append((route, match))
+        return found
+
+    # -- routing --------------------------------------------------------------------------
+
+    @event_callback("CHANNEL_PARK")
+    async def on_park(self, sess: Session) -> None:
+        if not self.check_guards(sess):
+            if self.reject_on_guard:
+                self.stats["rejected"] += 1
+                sess.log.info("guards %s not met; hanging up with %s", self.guards, self.reject_cause)
+                sess.hangup(self.reject_cause)
+            return
+        matched = False
+        for route, match in self.matches(sess):
+            matched = True
+            try:
+                result = route.func(sess, match, self, **route.kwargs)
+                if inspect.isawaitable(result):
+                    async with asyncio.timeout(self.route_timeout):
+                        result = await result
+            except StopRouting:
+                break
+            except TimeoutError:
+                self._failed(sess, route, f"did not finish within {self.route_timeout:g} s")
+                return
+            except Exception:
+                self._failed(sess, route, "raised", exc_info=True)
+                return
+            if result is True:
+                break
+        if matched:
+            self.stats["routed"] += 1
+        elif self.reject_on_guard:
+            self.stats["rejected"] += 1
+            sess.log.info("no route matches %s=%r; hanging up with %s", DEFAULT_FIELD,
+                          sess.get(DEFAULT_FIELD), self.reject_cause)
+            sess.hangup(self.reject_cause)
+
+    def _failed(self, sess: Session, route: Route, what: str, exc_info: bool = False) -> None:
+        self.stats["errors"] += 1
+        sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
+                       self.error_cause, exc_info=exc_info)
+        sess.hangup(self.error_cause)

@@ -1,0 +1,204 @@
+"""Node: one FreeSWITCH server of the cluster, its connection and its live sessions.
+
+Events of the node become Session updates and app callbacks; every command for a call
+goes back through the node that carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .call import Call
+from .esl import Event, InboundClient
+from .esl.errors import ESLError
+from .session import Session
+
+if TYPE_CHECKING:
+    from .service import Service
+
+log = logging.getLogger("switchy.node")
+
+# Channel events after which a channel no longer exists (never create a session for them).
+GONE = frozenset({"CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY"})
+# Events about a channel that are not named CHANNEL_* but carry its Unique-ID.
+CHANNEL_SIDE_EVENTS = frozenset({"PLAYBACK_START", "PLAYBACK_STOP", "RECORD_START", "RECORD_STOP",
+                                 "DTMF", "CALL_UPDATE", "DETECTED_SPEECH", "TALK", "NOTALK"})
+
+
+class Node:
+    """A FreeSWITCH node as the Service sees it."""
+
+    def __init__(self, service: Service, client: InboundClient) -> None:
+        self.service = service
+        self.client = client
+        self.name = client.name
+        self.sessions: dict[str, Session] = {}
+        self.calls: dict[str, Call] = {}
+        self._park_timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0}
+        client.add_handler("*", self.on_event)
+        client.on_connected(self._on_connected)
+
+    def __repr__(self) -> str:
+        return f"<Node {self.name} {self.client.state.value} sessions={len(self.sessions)}>"
+
+    # -- events -----------------------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        name = event.name
+        uuid = event.uuid
+        session = None
+        if uuid and (name.startswith("CHANNEL_") or name in CHANNEL_SIDE_EVENTS):
+            session = self.sessions.get(uuid)
+            if session is None:
+                if name in GONE:
+                    return
+                session = self._new_session(event)
+            else:
+                session.update(event)
+        if name == "CUSTOM":
+            name = event.subclass or "CUSTOM"
+        if session is not None:
+            if name == "CHANNEL_PARK":
+                self._parked(session)
+            elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
+                self._cancel_park_timer(session.uuid)
+            if session.app_id is not None:
+                self._run_callbacks(self.service.apps.callbacks(session.app_id, name), session)
+            if name == "CHANNEL_DESTROY":
+                self._forget(session)
+        else:
+            self._run_callbacks(self.service.apps.callbacks(None, name), event)
+
+    def _new_session(self, event: Event) -> Session:
+        session = Session(event, self.client, node=self)
+        session.app_id = self.service.apps.choose(session.get)
+        session.on_command = self._commanded
+        self.sessions[session.uuid] = session
+        call_uuid = event.peek("Channel-Call-UUID") or session.uuid
+        if event.peek("Other-Type") == "originator" and call_uuid == session.uuid:
+            call_uuid = event.peek("Other-Leg-Unique-ID") or call_uuid
+        call = self.calls.get(call_uuid)
+        if call is None:
+            call = self.calls[call_uuid] = Call(call_uuid)
+        call.add(session)
+        self.stats["sessions"] += 1
+        return session
+
+    def _forget(self, session: Session) -> None:
+        self.sessions.pop(session.uuid, None)
+        self._cancel_park_timer(session.uuid)
+        call = session.call
+        if call is not None:
+            call.remove(session)
+            if not call.sessions:
+                self.calls.pop(call.uuid, None)
+
+    def _run_callbacks(self, callbacks: list[Callable[..., Any]], model: Any) -> None:
+        for callback in callbacks:
+            try:
+                result = callback(model)
+            except Exception:
+                self.stats["callback_errors"] += 1
+                self._log_failure(callback, model)
+                continue
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(lambda t, cb=callback, m=model: self._task_done(t, cb, m))
+
+    def _task_done(self, task: asyncio.Future[Any], callback: Callable[..., Any], model: Any) -> None:
+        self._tasks.discard(task)  # type: ignore[arg-type]
+        if not task.cancelled() and task.exception() is not None:
+            self.stats["callback_errors"] += 1
+            self._log_failure(callback, model, task.exception())
+
+    def _log_failure(self, callback: Callable[..., Any], model: Any, exc: BaseException | None = None) -> None:
+        name = getattr(callback, "__qualname__", repr(callback))
+        if isinstance(model, Session):
+            model.log.error("app callback %s failed", name, exc_info=exc or True)
+        else:
+            log.error("%s: app callback %s failed on %s", self.name, name, getattr(model, "name", model),
+                      exc_info=exc or True)
+
+    # -- park timeout: no call is left parked forever ----------------------------------
+
+    def _parked(self, session: Session) -> None:
+        self.stats["parked"] += 1
+        timeout = self.service.park_timeout
+        if timeout is None:
+            return
+        self._cancel_park_timer(session.uuid)
+        loop = asyncio.get_running_loop()
+        self._park_timers[session.uuid] = loop.call_later(timeout, self._park_expired, session)
+
+    def _commanded(self, session: Session, description: str) -> None:
+        self._cancel_park_timer(session.uuid)
+
+    def _cancel_park_timer(self, uuid: str) -> None:
+        timer = self._park_timers.pop(uuid, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _park_expired(self, session: Session) -> None:
+        self._park_timers.pop(session.uuid, None)
+        if session.hungup or session.uuid not in self.sessions:
+            return
+        self.stats["park_timeouts"] += 1
+        cause = self.service.park_timeout_cause
+        session.log.warning("no app handled the parked call within %g s; hanging up with %s",
+                            self.service.park_timeout, cause)
+        session.hangup(cause)
+
+    # -- connection -------------------------------------------------------------------
+
+    async def _on_connected(self) -> None:
+        """After every (re)connect: route calls that were parked while we were away."""
+        try:
+            await self.recover_parked()
+        except ESLError as exc:
+            log.warning("%s: could not list parked calls after connecting: %s", self.name, exc)
+
+    async def recover_parked(self) -> int:
+        """Find channels parked on the node that switchy does not know and route them."""
+        if not self.service.apps:
+            return 0
+        listing = await self.client.api("show channels as json")
+        try:
+            rows = json.loads(listing).get("rows", []) if listing.lstrip().startswith("{") else []
+        except ValueError:
+            log.warning("%s: unreadable 'show channels as json' output", self.name)
+            return 0
+        recovered = 0
+        for row in rows:
+            uuid = row.get("uuid")
+            if not uuid or uuid in self.sessions or row.get("state") != "CS_EXECUTE" \
+                    or row.get("application") != "park":
+                continue
+            dump = await self.client.api(f"uuid_dump {uuid}")
+            if dump.startswith("-ERR"):
+                continue
+            event = Event.from_plain(dump.encode("utf-8", "surrogateescape"))
+            headers = [("Event-Name", "CHANNEL_PARK"),
+                       *[(k, v) for k, v in event.header_items() if k != "Event-Name"]]
+            session_event = Event(headers)
+            self.stats["recovered"] += 1
+            recovered += 1
+            self.on_event(session_event)
+        if recovered:
+            log.info("%s: routed %d call(s) found parked after connecting", self.name, recovered)
+        return recovered
+
+    async def stop(self) -> None:
+        for timer in self._park_timers.values():
+            timer.cancel()
+        self._park_timers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.client.close()

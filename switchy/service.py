@@ -1,0 +1,161 @@
+"""Service: the apps of one switchy process, run against every node of a cluster.
+
+One ESL connection per FreeSWITCH node; every node's events reach the loaded apps; a
+call is always controlled through the node that carries it. Nodes that are down at
+start are retried in the background while the others already work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Iterable
+from typing import Any
+
+from .apps import AppManager
+from .esl import InboundClient
+from .hosts import parse_host, resolve_password
+from .node import Node
+
+log = logging.getLogger("switchy.service")
+
+# Events every Service needs to keep its sessions right, whatever the apps want.
+STANDARD_EVENTS = (
+    "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_PARK", "CHANNEL_UNPARK", "CHANNEL_BRIDGE",
+    "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY",
+    "CHANNEL_EXECUTE_COMPLETE", "BACKGROUND_JOB",
+)
+
+
+class Service:
+    """Run apps against a FreeSWITCH cluster.
+
+    ``hosts`` items may be ``'fs1'``, ``'fs1:8022'`` or ``('fs1', 8022[, password])``.
+    The password defaults to ``$SWITCHY_PASSWORD``, ``password_file`` or FreeSWITCH's
+    ``ClueCon``; it is never logged.
+    """
+
+    def __init__(
+        self,
+        hosts: Iterable[Any],
+        port: int = 8021,
+        password: str | None = None,
+        *,
+        password_file: str | os.PathLike[str] | None = None,
+        timeout: float = 5.0,
+        park_timeout: float | None = 30.0,
+        park_timeout_cause: str = "NORMAL_TEMPORARY_FAILURE",
+        reconnect: bool = True,
+        event_format: str = "plain",
+    ) -> None:
+        if isinstance(hosts, (str, tuple)):
+            hosts = [hosts]
+        specs = [parse_host(h, port) for h in hosts]
+        if not specs:
+            raise ValueError("Service needs at least one FreeSWITCH host")
+        default_password = resolve_password(password, password_file)
+        self.apps = AppManager(on_change=self._apps_changed)
+        self.park_timeout = park_timeout
+        self.park_timeout_cause = park_timeout_cause
+        self.event_format = event_format
+        self.nodes: list[Node] = []
+        for spec in specs:
+            client = InboundClient(spec.host, spec.port, spec.password or default_password,
+                                   timeout=timeout, reconnect=reconnect)
+            client.subscriptions.fmt = event_format
+            self.nodes.append(Node(self, client))
+        self._stopped: asyncio.Event | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"<Service nodes={[n.name for n in self.nodes]} apps={self.apps.app_ids}>"
+
+    # -- subscriptions ------------------------------------------------------------------
+
+    def event_names(self) -> list[str]:
+        """The events to subscribe to: the standard set plus what the apps want."""
+        names = list(STANDARD_EVENTS)
+        for name in sorted(self.apps.event_names()):
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _apps_changed(self) -> None:
+        names = self.event_names()
+        for node in self.nodes:
+            node.client.subscriptions.add(names)
+            if self._started and node.client.connected:
+                task = asyncio.get_running_loop().create_task(node.client.subscribe(*names))
+                node._tasks.add(task)
+                task.add_done_callback(node._tasks.discard)
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    async def start(self, *, wait: float | None = None) -> None:
+        """Connect to every node in the background; with ``wait``, wait up to that many
+        seconds for all of them (nodes still down keep being retried)."""
+        self._stopped = asyncio.Event()
+        names = self.event_names()
+        for node in self.nodes:
+            node.client.subscriptions.add(names)
+            node.client.start()
+        self._started = True
+        if wait:
+            try:
+                async with asyncio.timeout(wait):
+                    await asyncio.gather(*(n.client.wait_connected() for n in self.nodes))
+            except TimeoutError:
+                down = [n.name for n in self.nodes if not n.client.connected]
+                log.warning("still connecting to %s after %g s; retrying in the background",
+                            ", ".join(down), wait)
+
+    async def stop(self) -> None:
+        """Disconnect from every node and stop serving."""
+        await asyncio.gather(*(node.stop() for node in self.nodes), return_exceptions=True)
+        self._started = False
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def serve(self) -> None:
+        """Start, then serve until ``stop()`` is called (the async twin of ``run()``)."""
+        if not self._started:
+            await self.start()
+        assert self._stopped is not None
+        await self._stopped.wait()
+
+    def run(self) -> None:
+        """Serve until SIGINT or SIGTERM; blocks."""
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            stopping: list[asyncio.Task[None]] = []
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(self.stop())))
+                except (NotImplementedError, RuntimeError):
+                    pass  # not the main thread: the caller stops us
+            await self.serve()
+
+        asyncio.run(main())
+
+    async def __aenter__(self) -> Service:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- looking around ---------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> dict[str, Any]:
+        """Every live session of every node, by uuid."""
+        return {uuid: s for node in self.nodes for uuid, s in node.sessions.items()}
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(f"no node named {name!r}")

@@ -1,0 +1,96 @@
+"""Each Session method sends the FreeSWITCH command it promises, in issue order."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
+
+U = SIMULATED_UUID
+HEADERS = {"Caller-Destination-Number": "2001", "variable_sip_req_uri": "2001@pbx.example.com",
+           "variable_sofia_profile_name": "external"}
+
+CASES = [
+    (lambda s: s.answer(), f"api uuid_answer {U}"),
+    (lambda s: s.hangup(), f"api uuid_kill {U} NORMAL_CLEARING"),
+    (lambda s: s.hangup("USER_BUSY"), f"api uuid_kill {U} USER_BUSY"),
+    (lambda s: s.respond(407), "execute respond 407"),
+    (lambda s: s.bridge(), "execute bridge sofia/external/2001@pbx.example.com"),
+    (lambda s: s.bridge(gateway="long_distance_trunk"),
+     "execute bridge sofia/gateway/long_distance_trunk/2001@pbx.example.com"),
+    (lambda s: s.bridge(profile="internal", proxy="salespbx.com"),
+     "execute bridge sofia/internal/2001@pbx.example.com;fs_path=sip:salespbx.com"),
+    (lambda s: s.bridge(dest_url="${sip_req_uri}", params={"hangup_after_bridge": "true"}),
+     "execute bridge {hangup_after_bridge=true}sofia/external/${sip_req_uri}"),
+    (lambda s: s.playback("ivr/ivr-welcome.wav"), "execute playback ivr/ivr-welcome.wav"),
+    (lambda s: s.broadcast("privacy::full"), f"api uuid_broadcast {U} privacy::full aleg"),
+    (lambda s: s.setvar("privacy", "yes"), "execute set privacy=yes"),
+    (lambda s: s.setvars({"privacy": "yes", "sip_h_Privacy": "id"}),
+     "execute multiset privacy=yes sip_h_Privacy=id"),
+    (lambda s: s.unsetvar("privacy"), "execute unset privacy"),
+    (lambda s: s.start_record("/tmp/a.wav"), "execute record_session /tmp/a.wav"),
+    (lambda s: s.stop_record(), "execute stop_record_session all"),
+    (lambda s: s.park(), f"api uuid_park {U}"),
+    (lambda s: s.transfer("1000", context="default"), "execute transfer 1000 XML default"),
+    (lambda s: s.execute("echo"), "execute echo"),
+    (lambda s: s.sleep(250), "execute sleep 250"),
+    (lambda s: s.send_dtmf("1#"), f"api uuid_send_dtmf {U} 1#"),
+    (lambda s: s.sched_hangup(30), f"api sched_hangup +30 {U} ALLOTTED_TIMEOUT"),
+    (lambda s: s.breakmedia(), f"api uuid_break {U}"),
+    (lambda s: s.mute(), f"api uuid_audio {U} start write mute 1"),
+    (lambda s: s.unmute(), f"api uuid_audio {U} start write mute 0"),
+    (lambda s: s.deflect("sip:1000@example.com"), "execute deflect sip:1000@example.com"),
+    (lambda s: s.speak("hello there"), "execute speak flite|kal|hello there"),
+    (lambda s: s.bridge_to("other-uuid"), f"api uuid_bridge {U} other-uuid"),
+]
+
+
+@pytest.mark.parametrize("call, expected", CASES, ids=[c[1].split()[1] for c in CASES])
+async def test_method_sends_its_command(call, expected):
+    controller = RecordingController()
+    session = simulated_session(HEADERS, controller)
+    command = call(session)
+    await command
+    assert controller.lines()[-1] == expected
+
+
+async def test_commands_keep_issue_order():
+    controller = RecordingController()
+    session = simulated_session(HEADERS, controller)
+    session.respond(407)
+    session.hangup()
+    session.playback("a.wav")
+    await session.settled()
+    assert controller.lines() == ["execute respond 407", f"api uuid_kill {U} NORMAL_CLEARING",
+                                  "execute playback a.wav"]
+
+
+async def test_a_failed_api_command_raises_naming_call_and_command():
+    controller = RecordingController(replies={"uuid_park": "-ERR No such channel!\n"})
+    session = simulated_session(HEADERS, controller)
+    with pytest.raises(Exception, match=f"call {U}: uuid_park {U} failed: -ERR No such channel!"):
+        await session.park()
+
+
+async def test_hangup_of_a_gone_channel_is_not_an_error():
+    controller = RecordingController(replies={"uuid_kill": "-ERR No such channel!\n"})
+    session = simulated_session(HEADERS, controller)
+    assert await session.hangup() == "-ERR No such channel!\n"
+
+
+def test_headers_and_direction():
+    session = simulated_session(HEADERS)
+    assert session["Caller-Destination-Number"] == "2001"
+    assert session.get("variable_missing", "x") == "x"
+    assert session.is_inbound() and not session.is_outbound()
+    with pytest.raises(KeyError, match="variable_missing"):
+        session["variable_missing"]
+
+
+@pytest.mark.parametrize("evil", ["a b", "x\nexit", ""])
+async def test_values_that_would_break_an_api_command_are_refused(evil):
+    session = simulated_session(HEADERS)
+    with pytest.raises(ValueError):
+        session.hangup(evil)
+    with pytest.raises(ValueError):
+        session.send_dtmf(evil)
