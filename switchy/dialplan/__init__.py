@@ -1,0 +1,14 @@
+"""The .swr dialplan language: parser, checker, route graph and runtime.
+
+The pipeline, one module per step: ``parser`` (text → ``ast``, with ``recovery`` for
+syntax errors), ``loader`` (files and includes → ``Program``), ``checker``
+(diagnostics), ``formatter``; ``actions`` is the table of what routes can do,
+``patterns`` is where route regexes are compiled and matched, ``timeofday`` the clock.
+"""
+
+from switchy.dialplan.checker import check, check_paths, check_text
+from switchy.dialplan.loader import Program, load, load_text
+from switchy.dialplan.parser import ParseResult, parse
+
+__all__ = ["ParseResult", "Program", "check", "check_paths", "check_text", "load",
+           "load_text", "parse"]

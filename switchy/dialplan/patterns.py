@@ -1,0 +1,200 @@
+"""Route patterns: compiling, matching, Asterisk-style ``_NXX`` patterns, literal prefixes
+and "does this pattern cover that one".
+
+Matching is Python's ``re.match``: anchored at the start of the value, not at the end
+(add ``$`` for that), exactly like the seed's ``@router.route`` — so ``"1(.*)"`` matches
+``18005551234`` but not ``2123``. FreeSWITCH's XML dialplan searches anywhere (PCRE);
+its patterns almost always start with ``^``, which means the same thing here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+# Asterisk letters, as FreeSWITCH's switch_ast2regex reads them.
+_AST = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]", ".": ".*", "!": ".*"}
+
+
+def is_asterisk(pattern: str) -> bool:
+    return pattern.startswith("_")
+
+
+def asterisk_to_regex(pattern: str) -> str:
+    """``_1NXXNXXXXXX`` → ``^1[2-9][0-9][0-9]...$``; ``(``, ``)``, ``[..]`` and ``\\x``
+    pass through, other characters are literal."""
+    body = pattern[1:]
+    out = ["^"]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            out.append(body[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            end = body.find("]", i + 1)
+            if end != -1:
+                out.append(body[i : end + 1])
+                i = end + 1
+                continue
+        if ch in "()":
+            out.append(ch)
+        elif ch in _AST:
+            out.append(_AST[ch])
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    out.append("$")
+    return "".join(out)
+
+
+def to_regex(pattern: str) -> str:
+    return asterisk_to_regex(pattern) if is_asterisk(pattern) else pattern
+
+
+@dataclass(frozen=True)
+class PatternError:
+    message: str
+    offset: int | None  # in the pattern as written; None when it cannot be placed
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(regex: str) -> re.Pattern:
+    return re.compile(regex)
+
+
+def compile_pattern(pattern: str) -> tuple[re.Pattern | None, PatternError | None]:
+    """Compile a pattern as written (regex or ``_`` Asterisk form). Never raises."""
+    regex = to_regex(pattern)
+    try:
+        return _compile(regex), None
+    except re.error as exc:
+        offset = exc.pos if not is_asterisk(pattern) else None
+        return None, PatternError(exc.msg, offset)
+    except (RecursionError, OverflowError, ValueError) as exc:
+        return None, PatternError(str(exc) or type(exc).__name__, None)
+
+
+def match(pattern: str, value: str | None) -> re.Match | None:
+    """THE place route patterns and ``=~`` are matched. A missing value reads as ``""``."""
+    compiled, _ = compile_pattern(pattern)
+    if compiled is None:
+        return None
+    return compiled.match("" if value is None else str(value))
+
+
+def group_info(pattern: str) -> tuple[int, set[str]]:
+    """How many groups, and which named groups, a pattern has (0, set() if invalid)."""
+    compiled, _ = compile_pattern(pattern)
+    if compiled is None:
+        return 0, set()
+    return compiled.groups, set(compiled.groupindex)
+
+
+_META = set(".^$*+?{}[]()|\\")
+
+
+def literal_prefix(pattern: str) -> str:
+    """The text every value matching ``pattern`` starts with ("" if none can be proven).
+
+    Conservative by construction: it stops at the first character class, group, escape
+    of a letter or digit, or alternation, and drops a literal that a quantifier makes
+    optional. The route index relies on this being a *guaranteed* prefix.
+    """
+    regex = to_regex(pattern)
+    if _has_top_level_alternation(regex):
+        return ""
+    i = 0
+    if regex.startswith("^"):
+        i = 1
+    out: list[str] = []
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            if i + 1 >= len(regex) or regex[i + 1].isalnum():
+                break
+            lit, step = regex[i + 1], 2
+        elif ch in _META:
+            break
+        else:
+            lit, step = ch, 1
+        nxt = regex[i + step] if i + step < len(regex) else ""
+        if nxt in ("*", "?", "{"):
+            break
+        out.append(lit)
+        if nxt == "+":
+            break
+        i += step
+    return "".join(out)
+
+
+def _has_top_level_alternation(regex: str) -> bool:
+    depth = 0
+    i = 0
+    in_class = False
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if regex.startswith("[]", i) or regex.startswith("[^]", i):
+                i += 2 if regex.startswith("[]", i) else 3
+                continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def is_exact_literal(pattern: str) -> str | None:
+    """For ``^abc$`` (or ``_abc``) the literal ``abc``: such a route matches one value only."""
+    regex = to_regex(pattern)
+    if not regex.endswith("$") or regex.endswith("\\$"):
+        return None
+    prefix = literal_prefix(regex[:-1])
+    body = regex[1:-1] if regex.startswith("^") else regex[:-1]
+    if re.escape(prefix) == body or prefix == body:
+        return prefix
+    return None
+
+
+def covers(wide: str, narrow: str) -> bool | None:
+    """Does every value matched by ``narrow`` also match ``wide``? None: cannot tell.
+
+    Uses interegular's automata on the patterns as ``re.match`` reads them (a pattern
+    without a trailing ``$`` accepts any continuation). Anchors elsewhere, lookarounds
+    and back-references are beyond it: the answer is then None, never a guess.
+    """
+    if wide == narrow:
+        return True
+    try:
+        from interegular import parse_pattern
+        from interegular.fsm import Alphabet
+        from interegular.patterns import REFlags
+    except ImportError:  # pragma: no cover - interegular is a test dependency
+        return None
+    try:
+        pw = parse_pattern(_as_language(to_regex(wide)))
+        pn = parse_pattern(_as_language(to_regex(narrow)))
+        alphabet = Alphabet.union(pw.get_alphabet(REFlags(0)), pn.get_alphabet(REFlags(0)))[0]
+        return pn.to_fsm(alphabet).issubset(pw.to_fsm(alphabet))
+    except Exception:  # interegular's "Unsupported ..." and friends
+        return None
+
+
+def _as_language(regex: str) -> str:
+    body = regex[1:] if regex.startswith("^") else regex
+    if body.endswith("$") and not body.endswith("\\$"):
+        return body[:-1]
+    return f"(?:{body}).*"

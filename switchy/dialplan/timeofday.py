@@ -1,0 +1,148 @@
+"""Time-of-day routing: the clock, time zones, and what ``hour``, ``weekday``... read.
+
+The clock is injectable (tests and ``switchy simulate --at`` pass their own). Time
+zones come from the dialplan's ``timezone`` line, which is evaluated per call, so it
+may read a channel variable (``timezone variable_timezone``); an IANA name
+(``Europe/Berlin``) or a fixed offset (``+02:00``, ``-5``, ``UTC+1``) are accepted.
+Ranges wrap around like FreeSWITCH's: ``hour in 18..8``, ``weekday in fri..mon``,
+``time in 17:00..07:00``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from switchy.dialplan.builtins import MONTHS, WEEKDAYS
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def resolve_timezone(name: object) -> dt.tzinfo | None:
+    """A tzinfo for an IANA name or a fixed offset; None when ``name`` is not one."""
+    if name is None:
+        return None
+    text = str(name).strip()
+    if not text:
+        return None
+    if text.upper() in ("UTC", "GMT", "Z"):
+        return dt.UTC
+    m = _OFFSET.match(text)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes > 59:
+            return None
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    if re.fullmatch(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*", text) is None:
+        return None
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def local_now(clock: Clock, tz: dt.tzinfo | None) -> dt.datetime:
+    """Now in ``tz`` (or the machine's local zone), as a naive wall-clock datetime."""
+    now = clock()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    return (now.astimezone(tz) if tz is not None else now.astimezone()).replace(tzinfo=None)
+
+
+def read(name: str, now: dt.datetime) -> object:
+    """The value of a time built-in at wall-clock moment ``now``."""
+    if name == "weekday":
+        return now.isoweekday()  # mon = 1 ... sun = 7
+    if name == "hour":
+        return now.hour
+    if name == "minute":
+        return now.minute
+    if name == "minute_of_day":
+        return now.hour * 60 + now.minute + 1  # FreeSWITCH's count: 00:00 is 1
+    if name == "time":
+        return now.time().replace(microsecond=0)
+    if name == "date":
+        return now.date()
+    if name == "now":
+        return now.replace(microsecond=0)
+    if name == "month":
+        return now.month
+    if name == "day":
+        return now.day
+    if name == "year":
+        return now.year
+    if name == "yday":
+        return now.timetuple().tm_yday
+    raise KeyError(name)
+
+
+# Valid ranges of the numeric time names, for the checker.
+LIMITS: dict[str, tuple[int, int]] = {
+    "weekday": (1, 7),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "minute_of_day": (1, 1440),
+    "month": (1, 12),
+    "day": (1, 31),
+    "year": (1970, 9999),
+    "yday": (1, 366),
+}
+
+
+def symbolic(name: str, word: str) -> int | None:
+    """``mon`` → 1 for weekday, ``oct`` → 10 for month (three letters are enough)."""
+    word = word.lower()
+    if name == "weekday" and word[:3] in WEEKDAYS and _full_or_short(word, "weekday"):
+        return WEEKDAYS.index(word[:3]) + 1
+    if name == "month" and word[:3] in MONTHS and _full_or_short(word, "month"):
+        return MONTHS.index(word[:3]) + 1
+    return None
+
+
+_FULL = {
+    "weekday": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "month": ("january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december"),
+}
+
+
+def _full_or_short(word: str, kind: str) -> bool:
+    return len(word) == 3 or word in _FULL[kind]
+
+
+def in_range(value, low, high) -> bool:
+    """Inclusive range test that wraps when ``low > high``.
+
+    For full datetimes the end is excluded (``start <= now < end``), as in FreeSWITCH's
+    ``date-time``; dates and plain dates as ends include the whole end day.
+    """
+    if isinstance(value, dt.datetime):
+        low = _as_datetime(low, end=False)
+        high = _as_datetime(high, end=True)
+        return low <= value < high
+    if isinstance(value, dt.date) and isinstance(low, dt.datetime):
+        low = low.date()
+    if isinstance(value, dt.date) and isinstance(high, dt.datetime):
+        high = high.date()
+    if low <= high:
+        return low <= value <= high
+    return value >= low or value <= high
+
+
+def _as_datetime(v, end: bool) -> dt.datetime:
+    if isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, dt.date):
+        base = dt.datetime.combine(v, dt.time())
+        return base + dt.timedelta(days=1) if end else base
+    raise TypeError(f"not a date: {v!r}")
