@@ -157,8 +157,26 @@ def _show(v: object) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
-def _any(v):
-    return v
+def _params_check(v):
+    if isinstance(v, list | bool) or not isinstance(v, str):
+        return f"expected channel variables as text such as 'a=1,b=2', got {_show(v)}"
+    return None
+
+
+def _params(v):
+    """``"a=1,b=2"`` or ``"{a=1,b=2}"`` → ``{"a": "1", "b": "2"}`` (what Session takes)."""
+    if v is None or isinstance(v, dict):
+        return v
+    text = str(v).strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    out = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"expected name=value in channel variables, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
 
 
 TEXT = ArgType("text", _text_check, _text)
@@ -171,7 +189,8 @@ HANGUP_CAUSE = _enum("hangup cause", tuple(HANGUP_CAUSES), upper=True)
 LEG = _enum("leg", ("aleg", "bleg", "both"))
 DIRECTION = _enum("direction", ("read", "write", "both"))
 LEVEL = _enum("log level", LOG_LEVELS)
-VALUE = ArgType("text or number", lambda v: _text_check(v), _text)
+VALUE = ArgType("text or number", _text_check, _text)
+PARAMS = ArgType("channel variables ('a=1,b=2')", _params_check, _params)
 
 
 @dataclass(frozen=True)
@@ -248,14 +267,14 @@ ACTIONS: dict[str, Action] = {
                   "call's own profile."),
             Param("gateway", TEXT, None, "Dial through this gateway (sofia/gateway/NAME/...)."),
             Param("proxy", TEXT, None, "Send the INVITE to this proxy (;fs_path=)."),
-            Param("params", TEXT, None, "Channel variables for the new leg, as "
-                  "'{var=value,...}'."),
+            Param("params", PARAMS, None, "Channel variables for the new leg, as "
+                  "'var=value,...'."),
         ], "Connect the call to another destination (FreeSWITCH bridge).",
            freeswitch="bridge", example='bridge(gateway="long_distance_trunk")'),
         _a("playback", [
             Param("path", PATHS, doc="A sound file, or a list played in order."),
-            Param("params", TEXT, None, "Channel variables for the playback, as "
-                  "'{var=value,...}'."),
+            Param("params", PARAMS, None, "Channel variables for the playback, as "
+                  "'var=value,...'."),
         ], "Play a sound file to the caller.", freeswitch="playback",
            example='playback("ivr/ivr-welcome_to_freeswitch.wav")'),
         _a("broadcast", [

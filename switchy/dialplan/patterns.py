@@ -78,11 +78,17 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern | None, PatternError | Non
 
 
 def match(pattern: str, value: str | None) -> re.Match | None:
-    """THE place route patterns and ``=~`` are matched. A missing value reads as ``""``."""
+    """THE place route patterns and ``=~`` are matched.
+
+    A missing header (None) never matches, not even ``.*``, exactly like the Python
+    Router, which skips a route whose field the call does not carry.
+    """
+    if value is None:
+        return None
     compiled, _ = compile_pattern(pattern)
     if compiled is None:
         return None
-    return compiled.match("" if value is None else str(value))
+    return compiled.match(str(value))
 
 
 def group_info(pattern: str) -> tuple[int, set[str]]:

@@ -145,12 +145,15 @@ class RecoveringParse:
         self.skip_depth = 0
         self.open_braces: list[Token] = []
         self.last_token: Token | None = None
+        self.reported_lines: set[int] = set()
 
     # -- helpers -------------------------------------------------------------------
 
     def _report(self, code: str, message: str, span: Span, related=()) -> None:
-        if not self.panic:
+        # One diagnostic per line: a second complaint on a line is almost always a cascade.
+        if not self.panic and span.line not in self.reported_lines:
             self.diagnostics.append(dg.make(code, message, span, related=tuple(related)))
+            self.reported_lines.add(span.line)
         self.panic = True
 
     def _trial_state(self, state):
