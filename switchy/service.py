@@ -8,6 +8,7 @@ start are retried in the background while the others already work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -132,10 +133,9 @@ class Service:
             loop = asyncio.get_running_loop()
             stopping: list[asyncio.Task[None]] = []
             for sig in (signal.SIGINT, signal.SIGTERM):
-                try:
+                # Outside the main thread signals cannot be caught: the caller stops us.
+                with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(self.stop())))
-                except (NotImplementedError, RuntimeError):
-                    pass  # not the main thread: the caller stops us
             await self.serve()
 
         asyncio.run(main())

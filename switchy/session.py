@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("switchy.session")
 
+# Strong references to command tasks in flight (the loop keeps only weak ones).
+_RUNNING: set[asyncio.Task[None]] = set()
+
 # Events that carry every channel variable (``variable_*``), per switch_channel.c.
 FULL_DATA_EVENTS = frozenset({
     "CHANNEL_CREATE", "CHANNEL_ORIGINATE", "CHANNEL_UUID", "CHANNEL_ANSWER", "CHANNEL_PARK",
@@ -192,7 +195,9 @@ class Session:
         self._pending += 1
         if self.on_command is not None:
             self.on_command(self, description)
-        loop.create_task(self._run(previous, send, future, description))
+        task = loop.create_task(self._run(previous, send, future, description))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
         return command
 
     async def _run(self, previous: asyncio.Future[Any] | None, send: Callable[[], Awaitable[Any]],

@@ -82,7 +82,8 @@ class Router:
 
     # -- registration -------------------------------------------------------------------
 
-    def route(self, pattern: str, field: str | None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def route(self, pattern: str, field: str | None = None,
+              **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register the decorated function for ``pattern`` matched on ``field``
         (default ``Caller-Destination-Number``); ``kwargs`` are passed to it."""
         def register(func: Callable[..., Any]) -> Callable[..., Any]:

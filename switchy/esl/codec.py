@@ -7,7 +7,6 @@ accept what it writes, and the encoder (used by the emulator) must write the sam
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 
 # Bytes FreeSWITCH leaves alone: letters, digits and ! $ ' ( ) * , - . / _ ~
 _SAFE = frozenset(
@@ -37,8 +36,22 @@ def url_encode(value: str) -> str:
     return "".join(out)
 
 
+_HEX_BYTES = {f"{a}{b}": bytes.fromhex(f"{a}{b}") for a in "0123456789ABCDEFabcdef" for b in "0123456789ABCDEFabcdef"}
+
+
 def url_decode(value: str) -> str:
     """Percent-decode a header value; ``+`` stays a plus, undecodable bytes survive."""
     if "%" not in value:
         return value
-    return unquote(value, encoding="utf-8", errors="surrogateescape")
+    parts = value.split("%")
+    out = [parts[0].encode("utf-8", "surrogateescape")]
+    hex_bytes = _HEX_BYTES
+    for part in parts[1:]:
+        byte = hex_bytes.get(part[:2])
+        if byte is None:
+            out.append(b"%" + part.encode("utf-8", "surrogateescape"))
+        else:
+            out.append(byte)
+            if len(part) > 2:
+                out.append(part[2:].encode("utf-8", "surrogateescape"))
+    return b"".join(out).decode("utf-8", "surrogateescape")

@@ -21,13 +21,14 @@ from .errors import ProtocolError
 class Event(Mapping[str, str]):
     """One event. ``event['Header']`` gives the first value of a header (KeyError if absent)."""
 
-    __slots__ = ("_body", "_headers", "_items", "_raw")
+    __slots__ = ("_body", "_encoded", "_headers", "_items", "_raw")
 
     def __init__(self, headers: Iterable[tuple[str, str]] = (), body: str | None = None) -> None:
         self._raw: bytes | None = None
         self._items: list[tuple[str, str]] = []
         self._headers: dict[str, str] = {}
         self._body = body
+        self._encoded = False  # True when values are still URL-encoded (plain events)
         for name, value in headers:
             self._add(name, value)
 
@@ -41,6 +42,7 @@ class Event(Mapping[str, str]):
         event._items = []
         event._headers = {}
         event._body = None
+        event._encoded = True
         return event
 
     @classmethod
@@ -90,6 +92,8 @@ class Event(Mapping[str, str]):
             return
         self._raw = None
         end = _header_end(raw)
+        items = self._items
+        headers = self._headers
         length = None
         for line in raw[:end].decode("utf-8", "surrogateescape").split("\n"):
             name, sep, value = line.partition(": ")
@@ -97,11 +101,13 @@ class Event(Mapping[str, str]):
                 name, sep, value = line.partition(":")
                 if not sep:
                     continue
-            if "%" in value:
-                value = url_decode(value)
-            self._add(name, value)
-            if name == "Content-Length":
+            items.append((name, value))  # values stay encoded until read
+            if name not in headers:
+                headers[name] = value
+            elif name == "Content-Length":
                 length = value
+        if "Content-Length" in headers and length is None:
+            length = headers["Content-Length"]
         if length is not None and length.isdigit():
             start = end + 2
             self._body = raw[start : start + int(length)].decode("utf-8", "surrogateescape")
@@ -148,6 +154,11 @@ class Event(Mapping[str, str]):
         if raw is None:
             names = self.get_all("Event-Name")
             return names[-1] if names else ""
+        if raw.startswith(b"Event-Name: "):  # FreeSWITCH always writes it first
+            stop = raw.find(b"\n", 12)
+            name = raw[12:stop].decode("ascii", "replace") if stop > 0 else ""
+            if name != "COMMAND":
+                return name
         end = _header_end(raw)
         i = raw.rfind(b"\nEvent-Name: ", 0, end)
         if i < 0:
@@ -169,17 +180,22 @@ class Event(Mapping[str, str]):
         raw = self._raw
         if raw is not None:
             return self._peek(raw, name.encode("ascii"))
-        return self._headers.get(name)
+        value = self._headers.get(name)
+        return url_decode(value) if value is not None and self._encoded and "%" in value else value
 
     def __getitem__(self, name: str) -> str:
         if self._raw is not None:
             self._decode()
-        return self._headers[name]
+        value = self._headers[name]
+        return url_decode(value) if "%" in value and self._encoded else value
 
     def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
         if self._raw is not None:
             self._decode()
-        return self._headers.get(name, default)
+        value = self._headers.get(name)
+        if value is None:
+            return default
+        return url_decode(value) if "%" in value and self._encoded else value
 
     def __contains__(self, name: object) -> bool:
         if self._raw is not None:
@@ -196,17 +212,28 @@ class Event(Mapping[str, str]):
             self._decode()
         return len(self._headers)
 
+    def as_dict(self) -> dict[str, str]:
+        """Every header decoded, first value of each name (faster than ``dict(event)``)."""
+        if self._raw is not None:
+            self._decode()
+        if not self._encoded:
+            return dict(self._headers)
+        return {k: url_decode(v) if "%" in v else v for k, v in self._headers.items()}
+
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name`` in order (FreeSWITCH repeats some headers)."""
         if self._raw is not None:
             self._decode()
-        return [value for key, value in self._items if key == name]
+        decode = self._encoded
+        return [url_decode(v) if decode and "%" in v else v for k, v in self._items if k == name]
 
     def header_items(self) -> list[tuple[str, str]]:
         """All headers in wire order, duplicates included."""
         if self._raw is not None:
             self._decode()
-        return list(self._items)
+        if not self._encoded:
+            return list(self._items)
+        return [(k, url_decode(v) if "%" in v else v) for k, v in self._items]
 
     def __repr__(self) -> str:
         return f"<Event {self.name} uuid={self.uuid}>"

@@ -49,15 +49,21 @@ def parse_header_block(block: bytes) -> dict[str, str]:
     trailing CR is dropped, as FreeSWITCH does for commands it reads.
     """
     headers: dict[str, str] = {}
-    for line in block.decode("utf-8", "surrogateescape").split("\n"):
-        name, sep, value = line.partition(":")
+    text = block.decode("utf-8", "surrogateescape")
+    plain = "%" not in text and "\r" not in text
+    for line in text.split("\n"):
+        name, sep, value = line.partition(": ")
         if not sep:
-            continue
-        value = value.lstrip(" ")
-        if value.endswith("\r"):
-            value = value[:-1]
+            name, sep, value = line.partition(":")
+            if not sep:
+                continue
+            value = value.lstrip(" ")
+        if not plain:
+            if value.endswith("\r"):
+                value = value[:-1]
+            value = url_decode(value)
         if name not in headers:
-            headers[name] = url_decode(value)
+            headers[name] = value
     return headers
 
 
@@ -67,62 +73,86 @@ class FrameParser:
     ``crlf=True`` accepts ``\\r\\n`` line ends and skips leading empty lines, as
     FreeSWITCH does when it reads commands from a client; frames FreeSWITCH writes
     use ``\\n`` only.
+
+    Incomplete input is kept as a list of chunks and joined only once it can complete
+    a frame, so a large body arriving in many reads is copied once, not once per read.
     """
 
-    __slots__ = ("_buf", "_crlf", "_max_body", "_pending")
+    __slots__ = ("_chunks", "_crlf", "_have", "_max_body", "_need", "_pending")
 
     def __init__(self, *, crlf: bool = False, max_body: int = MAX_BODY) -> None:
-        self._buf = bytearray()
         self._crlf = crlf
         self._max_body = max_body
+        self._chunks: list[bytes] = []
+        self._have = 0  # bytes in _chunks
+        self._need = 0  # bytes _chunks must reach before parsing can progress (0: unknown)
         # A header block already parsed whose body has not fully arrived.
         self._pending: tuple[bytes, dict[str, str], int] | None = None
 
     @property
     def buffered(self) -> int:
         """Bytes received but not yet part of a complete frame."""
-        return len(self._buf)
+        return self._have
 
     def reset(self) -> None:
         """Forget any partial frame (after a reconnect or a protocol error)."""
-        self._buf.clear()
+        self._chunks = []
+        self._have = 0
+        self._need = 0
         self._pending = None
 
     def feed(self, data: bytes) -> list[Frame]:
-        buf = self._buf
-        buf += data
+        if self._chunks:
+            chunks = self._chunks
+            chunks.append(bytes(data))
+            self._have += len(data)
+            if self._need:
+                if self._have < self._need:
+                    return []
+            elif b"\n\n" not in chunks[-2][-2:] + data[:2] and b"\n\n" not in data \
+                    and not (self._crlf and b"\n" in data):
+                if self._have > MAX_HEADER_BLOCK:
+                    self.reset()
+                    raise ProtocolError(f"header block larger than {MAX_HEADER_BLOCK} bytes")
+                return []
+            data = b"".join(chunks)
+            self._chunks = []
+        else:
+            data = bytes(data)
         frames: list[Frame] = []
         pos = 0
-        end = len(buf)
+        end = len(data)
+        pending = self._pending
+        crlf = self._crlf
         while True:
-            pending = self._pending
             if pending is not None:
                 raw, headers, length = pending
                 if end - pos < length:
                     break
-                frames.append(Frame(raw, headers, bytes(buf[pos : pos + length])))
+                frames.append(Frame(raw, headers, data[pos : pos + length]))
                 pos += length
-                self._pending = None
+                pending = None
                 continue
-            if self._crlf:
-                while pos < end and buf[pos] in (10, 13):  # skip empty lines between commands
+            if crlf:
+                while pos < end and data[pos] in (10, 13):  # skip empty lines between commands
                     pos += 1
-                stop, sep_len = self._find_crlf_end(buf, pos)
+                stop, sep_len = _find_crlf_end(data, pos)
             else:
-                while pos < end and buf[pos] == 10:
-                    pos += 1
-                stop = buf.find(b"\n\n", pos)
+                if pos < end and data[pos] == 10:
+                    while pos < end and data[pos] == 10:
+                        pos += 1
+                stop = data.find(b"\n\n", pos)
                 sep_len = 2
             if stop < 0:
                 if end - pos > MAX_HEADER_BLOCK:
                     self.reset()
                     raise ProtocolError(f"header block larger than {MAX_HEADER_BLOCK} bytes")
                 break
-            raw = bytes(buf[pos:stop])
+            raw = data[pos:stop]
             pos = stop + sep_len
             headers = parse_header_block(raw)
             length_text = headers.get("Content-Length")
-            if length_text is None and self._crlf:  # FreeSWITCH matches command headers caselessly
+            if length_text is None and crlf:  # FreeSWITCH matches command headers caselessly
                 length_text = next((v for k, v in headers.items() if k.lower() == "content-length"), None)
             if length_text is None:
                 frames.append(Frame(raw, headers))
@@ -131,9 +161,16 @@ class FrameParser:
             if length == 0:
                 frames.append(Frame(raw, headers))
                 continue
-            self._pending = (raw, headers, length)
-        if pos:
-            del buf[:pos]
+            pending = (raw, headers, length)
+        self._pending = pending
+        if pos < end:
+            rest = data[pos:]
+            self._chunks = [rest]
+            self._have = len(rest)
+            self._need = pending[2] if pending is not None else 0
+        else:
+            self._have = 0
+            self._need = 0
         return frames
 
     def _content_length(self, text: str) -> int:
@@ -147,22 +184,23 @@ class FrameParser:
             raise ProtocolError(f"Content-Length {length} exceeds the {self._max_body}-byte limit")
         return length
 
-    @staticmethod
-    def _find_crlf_end(buf: bytearray, pos: int) -> tuple[int, int]:
-        """Find two line feeds separated only by CRs, FreeSWITCH's end of a command."""
-        while True:
-            lf = buf.find(b"\n", pos)
-            if lf < 0:
-                return -1, 0
-            nxt = lf + 1
-            while nxt < len(buf) and buf[nxt] == 13:
-                nxt += 1
-            if nxt < len(buf) and buf[nxt] == 10:
-                stop = lf - 1 if lf > 0 and buf[lf - 1] == 13 else lf
-                return stop, nxt + 1 - stop
-            if nxt >= len(buf):
-                return -1, 0
-            pos = nxt
+
+def _find_crlf_end(buf: bytes, pos: int) -> tuple[int, int]:
+    """Find two line feeds separated only by CRs, FreeSWITCH's end of a command."""
+    n = len(buf)
+    while True:
+        lf = buf.find(b"\n", pos)
+        if lf < 0:
+            return -1, 0
+        nxt = lf + 1
+        while nxt < n and buf[nxt] == 13:
+            nxt += 1
+        if nxt < n and buf[nxt] == 10:
+            stop = lf - 1 if lf > 0 and buf[lf - 1] == 13 else lf
+            return stop, nxt + 1 - stop
+        if nxt >= n:
+            return -1, 0
+        pos = nxt
 
 
 def encode_frame(headers: list[tuple[str, str]] | tuple[tuple[str, str], ...], body: bytes = b"") -> bytes:
