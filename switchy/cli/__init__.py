@@ -10,6 +10,8 @@ import sys
 # Each module exposes ``register(subparsers)``; its subparser sets ``func(args) -> int``.
 SUBCOMMANDS = (
     "switchy.cli.emulate",
+    "switchy.cli.check",
+    "switchy.cli.fmt",
 )
 
 

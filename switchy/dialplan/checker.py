@@ -346,9 +346,11 @@ class Checker:
             if name not in used:
                 self.emit("SWR208", f"handler {name!r} is never called", handler.name.span,
                           unnecessary=True)
+        reported: set[frozenset[str]] = set()
         for name, handler in self.handlers.items():
             cycle = self.find_cycle(name)
-            if cycle:
+            if cycle and frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
                 self.emit("SWR213", "handler calls itself: " + " → ".join(cycle),
                           handler.name.span)
 

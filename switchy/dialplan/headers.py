@@ -173,11 +173,14 @@ def all_names() -> list[str]:
 
 def suggest(name: str, also: list[str] | None = None) -> str | None:
     """The closest known header or variable (or one of ``also``) to ``name``."""
-    pool = list(also or [])
+    local = did_you_mean(name, list(also or []), cutoff=0.75)
+    if local:
+        return local
     if name.startswith("variable_"):
-        pool += ["variable_" + v for v in CHANNEL_VARIABLES]
-    else:
-        pool += list(EVENT_HEADERS) + ["variable_" + v for v in CHANNEL_VARIABLES]
+        # Compare what follows the shared "variable_" prefix, or everything looks alike.
+        tail = did_you_mean(name[len("variable_"):], sorted(CHANNEL_VARIABLES), cutoff=0.8)
+        return "variable_" + tail if tail else None
+    pool = sorted(EVENT_HEADERS) + ["variable_" + v for v in sorted(CHANNEL_VARIABLES)]
     return did_you_mean(name, pool, cutoff=0.75)
 
 

@@ -1,0 +1,61 @@
+"""``switchy check FILE...``: diagnostics in the compiler style; exit 1 on errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.checker import check_paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "check", help="check .swr dialplans and report problems",
+        description="Check .swr dialplans (files or directories) like a compiler: every "
+        "problem with file:line:col. Exit status 1 when there is an error.")
+    p.add_argument("paths", nargs="+", metavar="FILE", help=".swr file or directory")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--quiet", "-q", action="store_true", help="only errors, no summary")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    program, diags = check_paths(args.paths)
+    if args.quiet:
+        diags = [d for d in diags if d.is_error]
+    if args.format == "json":
+        print(dg.to_json(diags))
+    else:
+        texts = program.texts
+        for d in diags:
+            print(d.format())
+            snippet = excerpt(texts.get(d.span.file), d)
+            if snippet:
+                print(snippet)
+        if not args.quiet:
+            print(summary(diags, len(program.files)), file=sys.stderr)
+    return 1 if any(d.is_error for d in diags) else 0
+
+
+def excerpt(text: str | None, d: dg.Diagnostic) -> str:
+    """The source line under a diagnostic, with ``^^^`` under the span."""
+    if not text:
+        return ""
+    lines = text.splitlines()
+    if not 1 <= d.span.line <= len(lines):
+        return ""
+    line = lines[d.span.line - 1].expandtabs(1)
+    width = max(1, (d.span.end_column - d.span.column) if d.span.end_line == d.span.line
+                else len(line) - d.span.column + 1)
+    return f"    {line}\n    {' ' * (d.span.column - 1)}{'^' * width}"
+
+
+def summary(diags: list[dg.Diagnostic], files: int) -> str:
+    errors = sum(d.severity == dg.Severity.ERROR for d in diags)
+    warnings = sum(d.severity == dg.Severity.WARNING for d in diags)
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'s' if count != 1 else ''}"
+
+    return f"{n(files, 'file')} checked: {n(errors, 'error')}, {n(warnings, 'warning')}"
