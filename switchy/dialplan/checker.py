@@ -9,6 +9,7 @@ parser can produce.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,6 +229,7 @@ class Checker:
         for arg in call.args:
             self.expr(arg.value, scope)
         if isinstance(call.callee, ast.PyRef):
+            self.check_pyref(call.callee)
             return
         name = call.callee.name
         if name in self.handlers and name not in ACTIONS and name not in FUNCTIONS:
@@ -255,6 +257,17 @@ class Checker:
             hint = f"; did you mean {guess}()?" if guess else ""
             self.emit("SWR201", f"unknown action or handler {name!r}{hint}", call.callee.span,
                       fix=guess)
+
+    def check_pyref(self, ref: ast.PyRef) -> None:
+        """The top-level package must be importable (found without running any code)."""
+        top = ref.module.split(".")[0]
+        try:
+            found = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            self.emit("SWR214", f"cannot find Python module {top!r} for {ref.name}: is it "
+                      "installed, or on PYTHONPATH?", ref.span)
 
     def split_args(self, call: ast.Call) -> tuple[list[ast.Arg], list[ast.Arg]]:
         positional, keywords = [], []

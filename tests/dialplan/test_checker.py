@@ -258,3 +258,8 @@ def test_checker_never_raises(text):
 ])
 def test_checker_survives_odd_programs(text):
     check_text(text, "odd.swr")
+
+
+def test_python_reference_must_be_importable():
+    assert one("route r -> no_such_pkg_xyz.mod:fn()", "SWR214").span.column == 12
+    assert diags("route r -> json.decoder:fn()") == []
