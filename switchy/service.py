@@ -64,7 +64,7 @@ class Service:
         self.nodes: list[Node] = []
         for spec in specs:
             client = InboundClient(spec.host, spec.port, spec.password or default_password,
-                                   timeout=timeout, reconnect=reconnect)
+                                   timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
             self.nodes.append(Node(self, client))
         self._stopped: asyncio.Event | None = None

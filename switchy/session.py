@@ -101,7 +101,7 @@ class Session:
     """A FreeSWITCH channel, kept up to date from its events."""
 
     __slots__ = (
-        "__weakref__", "_data", "_last", "_pending", "_tail", "answered", "app_id", "call",
+        "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
         "controller", "hangup_cause", "hungup", "log", "node", "on_command", "times", "uuid",
     )
 
@@ -115,6 +115,10 @@ class Session:
         self._data = event
         self._tail: asyncio.Future[Any] | None = None
         self._pending = 0
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
         self.answered = False
         self.hungup = False
         self.hangup_cause: str | None = None
@@ -186,10 +190,31 @@ class Session:
     # -- sending ----------------------------------------------------------------------
 
     def _issue(self, description: str, send: Callable[[], Awaitable[Any]]) -> Command:
-        """Queue ``send`` behind the session's previous command and return its handle."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
+        """Queue ``send`` behind the session's previous command and return its handle.
+
+        Plain route code may run in a worker thread (so that a route which blocks cannot
+        stall the service); its commands are handed to the event loop in call order.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            loop = self._loop
+            if loop is None:
+                raise RuntimeError(f"call {self.uuid}: no event loop to send {description} on")
+            future: asyncio.Future[Any] = loop.create_future()
+            command = Command(self, description, future)
+            loop.call_soon_threadsafe(self._enqueue, loop, future, description, send)
+            return command
+        self._loop = loop
+        future = loop.create_future()
         command = Command(self, description, future)
+        self._enqueue(loop, future, description, send)
+        return command
+
+    def _enqueue(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], description: str,
+                 send: Callable[[], Awaitable[Any]]) -> None:
         previous = self._tail
         self._tail = future
         self._pending += 1
@@ -198,7 +223,6 @@ class Session:
         task = loop.create_task(self._run(previous, send, future, description))
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
-        return command
 
     async def _run(self, previous: asyncio.Future[Any] | None, send: Callable[[], Awaitable[Any]],
                    future: asyncio.Future[Any], description: str) -> None:
@@ -341,9 +365,13 @@ class Session:
         async def send() -> str:
             return await self.controller.api(command)
 
-        loop = asyncio.get_running_loop()
-        future = loop.create_task(send())
-        return Command(self, command, future)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # from a worker thread
+            assert self._loop is not None
+            return Command(self, command, asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(send(), self._loop), loop=self._loop))
+        return Command(self, command, loop.create_task(send()))
 
     def mute(self, direction: str = "write", level: int = 1) -> Command:
         return self.api(f"uuid_audio {self.uuid} start {_word(direction, 'direction')} mute {int(level)}")

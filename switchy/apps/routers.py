@@ -9,11 +9,13 @@ every route whose pattern matches runs, until one returns True or raises
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,6 +67,7 @@ class Router:
         route_timeout: float | None = 30.0,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
+        route_threads: int | None = 32,
     ) -> None:
         self.guards = dict(guards or {})
         self.reject_on_guard = reject_on_guard
@@ -75,7 +78,11 @@ class Router:
         self.clock = clock or datetime.now
         self.rng = random.Random(seed)
         self.routes: list[Route] = []
-        self.stats = {"routed": 0, "rejected": 0, "errors": 0}
+        self.stats = {"routed": 0, "rejected": 0, "errors": 0, "timeouts": 0}
+        # Plain (non-async) routes run in worker threads so one that blocks or loops
+        # forever costs a thread and its call, never the service; None runs them inline.
+        self._executor = ThreadPoolExecutor(route_threads, thread_name_prefix="switchy-route") \
+            if route_threads else None
 
     def __repr__(self) -> str:
         return f"<Router guards={self.guards} routes={len(self.routes)}>"
@@ -128,13 +135,12 @@ class Router:
         for route, match in self.matches(sess):
             matched = True
             try:
-                result = route.func(sess, match, self, **route.kwargs)
-                if inspect.isawaitable(result):
-                    async with asyncio.timeout(self.route_timeout):
-                        result = await result
+                async with asyncio.timeout(self.route_timeout):
+                    result = await self._call(route, sess, match)
             except StopRouting:
                 break
             except TimeoutError:
+                self.stats["timeouts"] += 1
                 self._failed(sess, route, f"did not finish within {self.route_timeout:g} s")
                 return
             except Exception:
@@ -149,6 +155,18 @@ class Router:
             sess.log.info("no route matches %s=%r; hanging up with %s", DEFAULT_FIELD,
                           sess.get(DEFAULT_FIELD), self.reject_cause)
             sess.hangup(self.reject_cause)
+
+    async def _call(self, route: Route, sess: Session, match: re.Match[str]) -> Any:
+        func = route.func
+        if self._executor is None or inspect.iscoroutinefunction(func):
+            result = func(sess, match, self, **route.kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(
+                self._executor, functools.partial(func, sess, match, self, **route.kwargs))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
 
     def _failed(self, sess: Session, route: Route, what: str, exc_info: bool = False) -> None:
         self.stats["errors"] += 1

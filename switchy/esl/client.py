@@ -105,7 +105,9 @@ class InboundClient:
         self.last_error: BaseException | None = None
         self._conn: ESLConnection | None = None
         self._queue_size = event_queue_size
-        self._queue: asyncio.Queue[Event] | None = None
+        # Events are queued from the start so none is missed before the first read;
+        # apps that only use handlers pass event_queue_size=0.
+        self._queue: asyncio.Queue[Event] | None = asyncio.Queue(event_queue_size) if event_queue_size else None
         self._handlers: dict[str, list[Callable[[Event], Any]]] = {}
         self._state_listeners: list[Callable[[State], Any]] = []
         self._connected_listeners: list[Callable[[], Any]] = []
@@ -262,7 +264,7 @@ class InboundClient:
             except (ConnectError, ESLError, OSError) as exc:
                 self.last_error = exc
                 level = logging.ERROR if isinstance(exc, (AuthenticationError, AccessDenied)) else logging.WARNING
-                log.log(level, "%s: %s", self.name, exc)
+                log.log(level, "%s", exc)
             delay = min(self.backoff_max, self.backoff_initial * (2 ** attempt))
             attempt += 1
             await asyncio.sleep(delay / 2 + random.uniform(0, delay / 2))
@@ -321,19 +323,23 @@ class InboundClient:
             except Exception:
                 log.exception("%s: frame listener failed", self.name)
 
-    async def events(self) -> AsyncIterator[Event]:
-        """Iterate over events through a bounded queue (drops are counted, not blocking)."""
+    def queue_events(self) -> asyncio.Queue[Event]:
+        """The bounded event queue behind ``events()``/``next_event()``; when it is full,
+        new events are dropped and counted in ``dropped_events``."""
         if self._queue is None:
-            self._queue = asyncio.Queue(self._queue_size)
-        queue = self._queue
+            raise RuntimeError(f"{self.name}: created with event_queue_size=0; use add_handler()")
+        return self._queue
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Iterate over events through the bounded queue."""
+        queue = self.queue_events()
         while True:
             yield await queue.get()
 
     async def next_event(self, timeout: float | None = None) -> Event:
-        if self._queue is None:
-            self._queue = asyncio.Queue(self._queue_size)
+        queue = self.queue_events()
         async with asyncio.timeout(timeout):
-            return await self._queue.get()
+            return await queue.get()
 
     # -- commands -----------------------------------------------------------------------
 
