@@ -1,0 +1,69 @@
+"""A FreeSWITCH emulator speaking the real Event Socket protocol, for tests and demos.
+
+Each emulated node is an asyncio TCP server that behaves like FreeSWITCH 1.11 with
+mod_event_socket on a park-only dialplan: byte-exact replies and event framing, the
+real header sets and event sequences of calls, and a record of everything clients
+asked for. Point any ESL client at it.
+
+How to use it in tests::
+
+    from switchy.emulator import EmulatedCluster, Outcome
+
+    async with EmulatedCluster(nodes=3, password="ClueCon", time_scale=0.01) as cluster:
+        node = cluster.nodes[0]                      # node.host, node.port (ephemeral)
+        # an inbound SIP call; returns once it is parked (CHANNEL_PARK fired)
+        call = await node.place_call("0114412345", "1000", context="default",
+                                     variables={"sip_req_uri": "0114412345@10.0.0.1"})
+        ...                                          # drive it over ESL, e.g. with switchy
+        await call.wait_hangup(timeout=5)            # or wait_event("CHANNEL_ANSWER"), ...
+        call.hangup_cause, call.answered, call.bridged_to, call.played, call.history
+        node.commands                                # every command received, in order
+
+Calls:
+    ``node.place_call(destination, caller_id_number, caller_id_name=, context=,
+    variables=, profile=, network_addr=)`` → a ``Channel`` (the call handle). Over ESL,
+    ``api originate loopback/<dest>/<context> &park()`` works as on FreeSWITCH.
+    ``call.remote_hangup(cause)`` and ``call.send_dtmf(digits)`` act as the far end.
+
+What a channel recorded: ``history`` (event names fired, in order), ``applications``
+((app, arg) in start order), ``played``, ``recordings``, ``bridges`` (each
+``Bridge(target, peer, cause)``), ``bridged_to``, ``answered``, ``hangup_cause``,
+``variables``, ``dtmf_received``, ``transfers``, ``responded`` (SIP code).
+
+Bridging: outbound legs answer by default. Choose what a destination does with
+``node.set_outcome(regex, Outcome.busy())`` (also ``Outcome.answer(ring=, talk=)``,
+``no_answer()``, ``reject(cause)``, ``unregistered()``, ``invalid_gateway()``), or list
+the existing gateways with ``gateways={"carrier1"}``.
+
+Node options (keywords of ``EmulatedNode``/``EmulatedCluster``, see ``NodeConfig``):
+``time_scale`` (0.01 makes a 1 s playback take 10 ms; variables still say 1 s),
+``default_file_duration``, ``file_durations``, ``missing_files``, ``contexts`` (None:
+every context parks), ``extensions`` (a function channel → [(app, arg)]),
+``gateways``, ``registered``, ``acl`` (None allows any client; default loopback only).
+
+Faults (``node.faults``): ``refuse_auth``, ``reply_delay``, ``withhold_replies``,
+``stall``, ``drop_on`` (switches); ``drop_connections()``, ``close_mid_frame()``,
+``send_garbage()`` (actions). ``await node.pause()`` / ``resume()`` take the ESL
+listener away and back while calls go on.
+
+Timing: use bounded waits (``wait_event(..., timeout=)``), never sleeps; with a small
+``time_scale`` media and ringing finish almost at once.
+"""
+
+from .channel import Bridge, CallerProfile, Channel
+from .cluster import EmulatedCluster
+from .faults import Faults
+from .node import EmulatedNode, NodeConfig, ReceivedCommand
+from .originate import Outcome
+
+__all__ = [
+    "Bridge",
+    "CallerProfile",
+    "Channel",
+    "EmulatedCluster",
+    "EmulatedNode",
+    "Faults",
+    "NodeConfig",
+    "Outcome",
+    "ReceivedCommand",
+]

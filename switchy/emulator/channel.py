@@ -1,0 +1,499 @@
+"""A channel's state and the header sets FreeSWITCH builds from it, in FreeSWITCH's order.
+
+This is ``switch_channel_event_set_data``: the basic block (states, name, uuid, answer
+state, codecs), the caller profile (``Caller-*``), the other leg's profile, then every
+channel variable. Variables keep insertion order, and setting one again moves it to
+the end, as FreeSWITCH's variable list does. The profile and variable blocks are
+cached until they change, so consecutive events of a call share their encoding.
+
+State changes that FreeSWITCH announces (running state, call state, answer) are
+methods here that fire the right event; the call flow that decides *when* they happen
+lives in ``session.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid as uuidlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .causes import CODE_OF
+from .events import EXTENDED_EVENTS, Block, EmuEvent, micros
+
+if TYPE_CHECKING:
+    from .node import EmulatedNode
+    from .session import Message
+
+STATE_NAMES = ("CS_NEW", "CS_INIT", "CS_ROUTING", "CS_SOFT_EXECUTE", "CS_EXECUTE",
+               "CS_EXCHANGE_MEDIA", "CS_PARK", "CS_CONSUME_MEDIA", "CS_HIBERNATE", "CS_RESET",
+               "CS_HANGUP", "CS_REPORTING", "CS_DESTROY", "CS_NONE")
+(CS_NEW, CS_INIT, CS_ROUTING, CS_SOFT_EXECUTE, CS_EXECUTE, CS_EXCHANGE_MEDIA, CS_PARK,
+ CS_CONSUME_MEDIA, CS_HIBERNATE, CS_RESET, CS_HANGUP, CS_REPORTING, CS_DESTROY,
+ CS_NONE) = range(14)
+CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5,
+                     "RING_WAIT": 6, "HANGUP": 7, "UNHELD": 8}
+
+_TIME_FIELDS = ("Profile-Created-Time", "Channel-Created-Time", "Channel-Answered-Time",
+                "Channel-Progress-Time", "Channel-Progress-Media-Time", "Channel-Hangup-Time",
+                "Channel-Transfer-Time", "Channel-Resurrect-Time", "Channel-Bridged-Time",
+                "Channel-Last-Hold", "Channel-Hold-Accum")
+
+
+@dataclass
+class CallerProfile:
+    """switch_caller_profile_t: who called whom, and when things happened (µs)."""
+
+    direction: str = "inbound"
+    logical_direction: str = "inbound"
+    username: str = ""
+    dialplan: str = "XML"
+    caller_id_name: str = ""
+    caller_id_number: str = ""
+    orig_caller_id_name: str = ""
+    orig_caller_id_number: str = ""
+    callee_id_name: str = ""
+    callee_id_number: str = ""
+    network_addr: str = ""
+    ani: str = ""
+    aniii: str = ""
+    destination_number: str = ""
+    uuid: str = ""
+    source: str = ""
+    transfer_source: str = ""
+    context: str = "default"
+    rdnis: str = ""
+    channel_name: str = ""
+    profile_index: str = "1"
+    times: list[int] = field(default_factory=lambda: [0] * len(_TIME_FIELDS))
+
+    def items(self, prefix: str, *, with_index: bool = True) -> list[tuple[str, str]]:
+        """The ``<prefix>-*`` headers of switch_caller_profile_event_set_data."""
+        out = [(f"{prefix}-Direction", self.direction),
+               (f"{prefix}-Logical-Direction", self.logical_direction)]
+        for suffix, value in (
+            ("Username", self.username), ("Dialplan", self.dialplan),
+            ("Caller-ID-Name", self.caller_id_name), ("Caller-ID-Number", self.caller_id_number),
+            ("Orig-Caller-ID-Name", self.orig_caller_id_name),
+            ("Orig-Caller-ID-Number", self.orig_caller_id_number),
+            ("Callee-ID-Name", self.callee_id_name), ("Callee-ID-Number", self.callee_id_number),
+            ("Network-Addr", self.network_addr), ("ANI", self.ani), ("ANI-II", self.aniii),
+            ("Destination-Number", self.destination_number), ("Unique-ID", self.uuid),
+            ("Source", self.source), ("Transfer-Source", self.transfer_source),
+            ("Context", self.context), ("RDNIS", self.rdnis),
+            ("Channel-Name", self.channel_name),
+            ("Profile-Index", self.profile_index if with_index else ""),
+        ):
+            if value:
+                out.append((f"{prefix}-{suffix}", value))
+        out.extend((f"{prefix}-{name}", str(t)) for name, t in zip(_TIME_FIELDS, self.times,
+                                                                    strict=True))
+        out += [(f"{prefix}-Screen-Bit", "true"), (f"{prefix}-Privacy-Hide-Name", "false"),
+                (f"{prefix}-Privacy-Hide-Number", "false")]
+        return out
+
+    def clone(self) -> CallerProfile:
+        copy = CallerProfile(**{k: v for k, v in self.__dict__.items() if k != "times"})
+        copy.times = list(self.times)
+        return copy
+
+    # times by name, for readability where they are set
+    PROFILE_CREATED, CREATED, ANSWERED, PROGRESS, PROGRESS_MEDIA, HANGUP, TRANSFER, \
+        RESURRECT, BRIDGED, LAST_HOLD, HOLD_ACCUM = range(11)
+
+
+@dataclass
+class Bridge:
+    """One bridge attempt, for tests: what was dialled and what became of it."""
+
+    target: str
+    peer: str | None = None  # uuid of the other leg
+    cause: str | None = None  # why the attempt failed (None: it connected)
+
+
+class Channel:
+    """One emulated FreeSWITCH channel (a call leg) and the handle tests hold."""
+
+    def __init__(self, node: EmulatedNode, *, name: str, direction: str, endpoint: str,
+                 profile: CallerProfile, uuid: str | None = None) -> None:
+        self.node = node
+        self.uuid = uuid or str(uuidlib.uuid4())
+        self.name = name
+        self.direction = direction
+        self.endpoint = endpoint  # "sofia" or "loopback"
+        self.profile = profile
+        profile.uuid = self.uuid
+        profile.channel_name = name
+        self.variables: dict[str, str] = {}
+        self.state = CS_NEW
+        self.running_state = CS_NEW
+        self.callstate = "DOWN"
+        self.answer_state = "ringing"
+        self.hit_dialplan = direction == "inbound"
+        self.has_profile = False  # CS_NEW events carry no caller profile yet
+        self.read_codec: tuple[str, str, str] | None = None
+        self.write_codec: tuple[str, str, str] | None = None
+        self.hangup_cause: str | None = None
+        self.other_type: str | None = None
+        self.other_profile: CallerProfile | None = None
+        self.created_at = time.time()
+        self.created_us = micros(self.created_at)
+        profile.times[CallerProfile.PROFILE_CREATED] = self.created_us
+        profile.times[CallerProfile.CREATED] = self.created_us
+        # what tests assert on
+        self.history: list[str] = []  # every event fired for this channel, by name
+        self.applications: list[tuple[str, str]] = []  # (app, arg) in start order
+        self.played: list[str] = []
+        self.recordings: list[str] = []
+        self.bridges: list[Bridge] = []
+        self.dtmf_received: list[str] = []
+        self.dtmf_sent: list[str] = []
+        self.answered = False
+        self.ended = False
+        self.destroyed = False
+        self.transfers: list[str] = []
+        self.deflected_to: str | None = None
+        self.responded: int | None = None
+        self.peer: Channel | None = None  # the leg bridged (or looped back) to this one
+        self.sip: dict[str, str] = {}  # endpoint details (tags, call id, media port)
+        self.partner: Channel | None = None  # the other half of a loopback pair
+        self.pending_apps: list[tuple[str, str]] | None = None  # for an originated leg
+        self.in_park = False
+        self.dialer: Channel | None = None  # the leg waiting for this one to answer
+        self.outcome: Any = None  # what the far end does (originate.Outcome), outbound legs
+        self.ring_timeout = 60.0
+        # the session (session.py) and its plumbing
+        self.queue: list[Message] = []
+        self.wakeup = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.holders = 0  # connections bound with myevents keep the channel from destroy
+        self.released = asyncio.Event()
+        self.released.set()
+        self.break_requested = False
+        self.park_requested = False
+        self.transfer_to: tuple[str, str, str] | None = None
+        self.bridge_request: Any = None  # a pending uuid_bridge (applications.UuidBridge)
+        self.bridge_mode: str | None = None  # app_a, app_b (bridge app) or uuid (uuid_bridge)
+        self.active_recordings: dict[str, float] = {}
+        self.unbridged = asyncio.Event()
+        self.held = False
+        self.media_up = False
+        self.sdp_answered = False
+        self.last_app: tuple[str, str] | None = None
+        self._waiters: list[tuple[str, asyncio.Future[None]]] = []
+        self._vars_block: Block | None = None
+        self._profile_block: Block | None = None
+        self._other_block: Block | None = None
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.name} {self.uuid} {STATE_NAMES[self.running_state]}>"
+
+    # -- what tests read ------------------------------------------------------------------
+
+    @property
+    def destination(self) -> str:
+        return self.profile.destination_number
+
+    @property
+    def context(self) -> str:
+        return self.profile.context
+
+    @property
+    def caller_id_number(self) -> str:
+        return self.profile.caller_id_number
+
+    @property
+    def bridged_to(self) -> str | None:
+        """What the last successful bridge connected this leg to (dial string or uuid)."""
+        for attempt in reversed(self.bridges):
+            if attempt.cause is None:
+                return attempt.target
+        return None
+
+    @property
+    def parked(self) -> bool:
+        """In the ``park`` application right now."""
+        return self.in_park and not self.ended
+
+    def record(self, name: str) -> None:
+        self.history.append(name)
+        if self._waiters:
+            for item in list(self._waiters):
+                wanted, future = item
+                if wanted == name and not future.done():
+                    future.set_result(None)
+                    self._waiters.remove(item)
+
+    async def wait_event(self, name: str, timeout: float | None = 5.0) -> None:
+        """Wait until an event named ``name`` has been fired for this channel."""
+        if name in self.history:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((name, future))
+        async with asyncio.timeout(timeout):
+            await future
+
+    async def wait_event_any(self, names: tuple[str, ...], timeout: float | None = None) -> str:
+        """Wait for the next event named one of ``names``; returns which one fired."""
+        loop = asyncio.get_running_loop()
+        futures = []
+        for name in names:
+            future: asyncio.Future[None] = loop.create_future()
+            self._waiters.append((name, future))
+            futures.append((name, future))
+        try:
+            async with asyncio.timeout(timeout):
+                done, _ = await asyncio.wait([f for _, f in futures],
+                                             return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for item in list(self._waiters):
+                if any(item[1] is f for _, f in futures):
+                    self._waiters.remove(item)
+            for _, f in futures:
+                f.cancel()
+        return next(name for name, f in futures if f in done)
+
+    async def wait_hangup(self, timeout: float | None = 5.0) -> str:
+        """Wait for CHANNEL_HANGUP_COMPLETE; returns the hangup cause."""
+        await self.wait_event("CHANNEL_HANGUP_COMPLETE", timeout)
+        return self.hangup_cause or ""
+
+    async def wait_destroyed(self, timeout: float | None = 5.0) -> None:
+        await self.wait_event("CHANNEL_DESTROY", timeout)
+
+    async def wait_answered(self, timeout: float | None = 5.0) -> None:
+        await self.wait_event("CHANNEL_ANSWER", timeout)
+
+    async def wait_parked(self, timeout: float | None = 5.0) -> None:
+        await self.wait_event("CHANNEL_PARK", timeout)
+
+    async def wait_bridged(self, timeout: float | None = 5.0) -> None:
+        """Wait until this leg is in a bridge (CHANNEL_BRIDGE fires on the A leg only)."""
+        async with asyncio.timeout(timeout):
+            while not (self.peer is not None and any(b.cause is None for b in self.bridges)):
+                if self.ended:
+                    raise RuntimeError(f"{self.name} hung up ({self.hangup_cause}) unbridged")
+                await asyncio.sleep(0.005)
+
+    # -- actions from the far end ----------------------------------------------------------
+
+    def remote_hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        """The far end hangs up (a SIP BYE or CANCEL)."""
+        if self.endpoint == "sofia" and not self.ended:
+            self.set_var("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
+        self.hangup(cause)
+
+    async def hangup_and_wait(self, cause: str = "NORMAL_CLEARING",
+                              timeout: float | None = 5.0) -> None:
+        self.remote_hangup(cause)
+        await self.wait_hangup(timeout)
+
+    def send_dtmf(self, digits: str) -> None:
+        """Digits arriving from the far end (RFC 2833)."""
+        from .session import receive_dtmf
+        receive_dtmf(self, digits, source="RTP")
+
+    # -- variables --------------------------------------------------------------------------
+
+    def set_var(self, name: str, value: str | None) -> None:
+        """Set (moving it last) or, with an empty value, delete a channel variable."""
+        variables = self.variables
+        if name in variables:
+            del variables[name]
+        if value is not None and value != "":
+            variables[name] = str(value)
+        self._vars_block = None
+
+    def set_vars(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        for name, value in pairs:
+            self.set_var(name, value)
+
+    def unset_var(self, name: str) -> None:
+        if name in self.variables:
+            del self.variables[name]
+            self._vars_block = None
+
+    def get_var(self, name: str) -> str | None:
+        return self.variables.get(name)
+
+    # -- profile ----------------------------------------------------------------------------
+
+    def profile_changed(self) -> None:
+        self._profile_block = None
+
+    def set_time(self, index: int, us: int | None = None) -> int:
+        value = micros() if us is None else us
+        self.profile.times[index] = value
+        self._profile_block = None
+        return value
+
+    def set_other(self, kind: str | None, profile: CallerProfile | None) -> None:
+        self.other_type = kind
+        self.other_profile = profile.clone() if profile is not None else None
+        self._other_block = None
+
+    # -- header blocks ----------------------------------------------------------------------
+
+    def basic_items(self) -> list[tuple[str, str]]:
+        items = [
+            ("Channel-State", STATE_NAMES[self.running_state]),
+            ("Channel-Call-State", self.callstate),
+            ("Channel-State-Number", str(self.state)),
+            ("Channel-Name", self.name),
+            ("Unique-ID", self.uuid),
+            ("Call-Direction", self.direction),
+            ("Presence-Call-Direction", self.direction),
+            ("Channel-HIT-Dialplan", "true" if self.hit_dialplan else "false"),
+            ("Channel-Call-UUID", self.variables.get("call_uuid") or self.uuid),
+            ("Answer-State", self.answer_state),
+        ]
+        if self.hangup_cause:
+            items.append(("Hangup-Cause", self.hangup_cause))
+        codec = self.read_codec
+        if codec is not None:
+            items += [("Channel-Read-Codec-Name", codec[0]), ("Channel-Read-Codec-Rate", codec[1]),
+                      ("Channel-Read-Codec-Bit-Rate", codec[2])]
+        codec = self.write_codec
+        if codec is not None:
+            items += [("Channel-Write-Codec-Name", codec[0]),
+                      ("Channel-Write-Codec-Rate", codec[1]),
+                      ("Channel-Write-Codec-Bit-Rate", codec[2])]
+        return items
+
+    def data_blocks(self, extended: bool) -> list[Block]:
+        """switch_channel_event_set_data: basic, caller profile, other leg[, variables]."""
+        parts = [Block(self.basic_items())]
+        if self.has_profile:
+            profile_block = self._profile_block
+            if profile_block is None:
+                profile_block = self._profile_block = Block(self.profile.items("Caller"))
+            parts.append(profile_block)
+            if self.other_profile is not None:
+                other = self._other_block
+                if other is None:
+                    other = self._other_block = Block(
+                        [("Other-Type", self.other_type or "originatee"),
+                         *self.other_profile.items("Other-Leg", with_index=False)])
+                parts.append(other)
+        if extended:
+            block = self._vars_block
+            if block is None:
+                block = self._vars_block = Block(
+                    [(f"variable_{k}", v) for k, v in self.variables.items()])
+            parts.append(block)
+        return parts
+
+    # -- firing -----------------------------------------------------------------------------
+
+    def fire(self, name: str, *, before: list[tuple[str, str]] | None = None,
+             after: list[tuple[str, str]] | None = None, extended: bool | None = None,
+             body: str | None = None, source: str | None = None,
+             pre: list[tuple[str, str]] | None = None, data: bool = True) -> None:
+        """Fire a channel event; its headers are built only if a listener wants it."""
+        self.record(name)
+        node = self.node
+        if not node.has_listeners:
+            node.skip_sequence()
+            return
+
+        def build(std: Block) -> EmuEvent:
+            parts: list[Block] = []
+            if pre:
+                parts.append(Block(pre))
+            parts.append(std)
+            if before:
+                parts.append(Block(before))
+            if data:
+                parts.extend(self.data_blocks(name in EXTENDED_EVENTS if extended is None
+                                              else extended))
+            if after:
+                parts.append(Block(after))
+            return EmuEvent(name, parts, body, uuid=self.uuid)
+
+        node.fire(name, build, uuid=self.uuid, source=source or name)
+
+    def snapshot(self, name: str = "CHANNEL_DATA", source: str = "CHANNEL_DATA") -> EmuEvent:
+        """Build an event now whatever the listeners (uuid_dump, outbound connect)."""
+        std = self.node.std_block(name, source)
+        return EmuEvent(name, [std, *self.data_blocks(True)], uuid=self.uuid)
+
+    # -- announced state changes ------------------------------------------------------------
+
+    def set_running_state(self, state: int, number: int | None = None) -> None:
+        """The state machine reached ``state``: CHANNEL_STATE, Number = current state."""
+        self.running_state = state
+        self.state = state if number is None else number
+        self.fire("CHANNEL_STATE")
+
+    def set_callstate(self, callstate: str) -> None:
+        if callstate == self.callstate:
+            return
+        original = self.callstate
+        self.callstate = callstate
+        self.fire("CHANNEL_CALLSTATE", before=[
+            ("Original-Channel-Call-State", original),
+            ("Channel-Call-State-Number", str(CALLSTATE_NUMBERS[callstate]))])
+
+    @property
+    def up(self) -> bool:
+        """Not hung up (switch_channel_up)."""
+        return self.hangup_cause is None
+
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> bool:
+        """switch_channel_hangup: CHANNEL_HANGUP now, the rest when the session unwinds."""
+        if self.hangup_cause is not None:
+            return False
+        if cause not in CODE_OF:
+            cause = "NORMAL_CLEARING"
+        self.hangup_cause = cause
+        self.state = CS_HANGUP
+        self.answer_state = "hangup"
+        self.set_time(CallerProfile.HANGUP)
+        self.ended = True
+        from .session import after_hangup_fired, on_hangup
+        on_hangup(self)
+        self.fire("CHANNEL_HANGUP")
+        self.wake()
+        for listener in list(self.node.listeners):
+            if listener.session is self:
+                listener.session_hungup()
+        after_hangup_fired(self)
+        return True
+
+    def wake(self) -> None:
+        self.wakeup.set()
+
+    # -- show channels ------------------------------------------------------------------------
+
+    def row(self) -> dict[str, Any]:
+        """This channel's row of the core ``channels`` table (show channels)."""
+        p = self.profile
+        codec = self.read_codec or ("", "", "")
+        app, arg = self.last_app or ("", "")
+        return {
+            "uuid": self.uuid, "direction": self.direction,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.created_at)),
+            "created_epoch": str(int(self.created_at)), "name": self.name,
+            "state": STATE_NAMES[self.running_state], "cid_name": p.caller_id_name,
+            "cid_num": p.caller_id_number, "ip_addr": p.network_addr,
+            "dest": p.destination_number, "application": app, "application_data": arg,
+            "dialplan": p.dialplan, "context": p.context, "read_codec": codec[0],
+            "read_rate": codec[1], "read_bit_rate": codec[2], "write_codec": codec[0],
+            "write_rate": codec[1], "write_bit_rate": codec[2], "secure": "",
+            "hostname": self.node.hostname, "presence_id": "", "presence_data": "",
+            "accountcode": self.variables.get("accountcode", ""), "callstate": self.callstate,
+            "callee_name": "", "callee_num": "", "callee_direction": "", "call_uuid": "",
+            "sent_callee_name": "", "sent_callee_num": "",
+            "initial_cid_name": self.initial[0], "initial_cid_num": self.initial[1],
+            "initial_ip_addr": self.initial[2], "initial_dest": self.initial[3],
+            "initial_dialplan": self.initial[4], "initial_context": self.initial[5],
+        }
+
+    initial: tuple[str, str, str, str, str, str] = ("", "", "", "", "", "")
+
+    def remember_initial(self) -> None:
+        p = self.profile
+        self.initial = (p.caller_id_name, p.caller_id_number, p.network_addr,
+                        p.destination_number, p.dialplan, p.context)

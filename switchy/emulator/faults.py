@@ -1,0 +1,79 @@
+"""Faults on demand: the ways a FreeSWITCH node or the network between misbehaves.
+
+Switches on a node's ``faults`` apply to every ESL connection of that node (each
+``Listener`` also offers the one-shot actions for itself). They exist for tests of
+the layers above: reconnects, timeouts, protocol errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .node import EmulatedNode
+
+GARBAGE = b"Content-Type: text/event-plain\nContent-Length: nonsense\n\n\x00\xff garbage \r\n"
+
+
+class Faults:
+    """Misbehaviour switches and actions for one node."""
+
+    def __init__(self, node: EmulatedNode) -> None:
+        self._node = node
+        self.refuse_auth = False  # every auth gets -ERR invalid (then the goodbye and close)
+        self.reply_delay: float | Callable[[str], float] = 0.0  # seconds before each reply
+        self.withhold_replies: bool | Callable[[str], bool] = False  # run it, never answer
+        self.drop_on: Callable[[str], bool] | None = None  # abort when such a command arrives
+        self._stalled = False
+        self._unstalled = asyncio.Event()
+        self._unstalled.set()
+
+    # -- switches -------------------------------------------------------------------------
+
+    @property
+    def stall(self) -> bool:
+        """A stalled node reads and answers nothing and sends no events, but keeps the
+        connections open; what piled up is handled when the stall ends."""
+        return self._stalled
+
+    @stall.setter
+    def stall(self, value: bool) -> None:
+        self._stalled = bool(value)
+        if value:
+            self._unstalled.clear()
+        else:
+            self._unstalled.set()
+            for listener in list(self._node.listeners):
+                listener.unstalled()
+
+    async def wait_unstalled(self) -> None:
+        await self._unstalled.wait()
+
+    def delay_for(self, line: str) -> float:
+        delay = self.reply_delay
+        return float(delay(line) if callable(delay) else delay)
+
+    def withholds(self, line: str) -> bool:
+        hold = self.withhold_replies
+        return bool(hold(line) if callable(hold) else hold)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def drop_connections(self) -> int:
+        """Cut every connection at once (no disconnect notice); returns how many."""
+        listeners = list(self._node.listeners)
+        for listener in listeners:
+            listener.abort()
+        return len(listeners)
+
+    def close_mid_frame(self) -> None:
+        """The next frame each connection sends is cut in half, then the socket closes."""
+        for listener in self._node.listeners:
+            listener.cut_next_frame = True
+
+    def send_garbage(self, data: bytes = GARBAGE) -> None:
+        """Write bytes that are no valid ESL frame to every connection."""
+        for listener in self._node.listeners:
+            listener.send_raw(data)

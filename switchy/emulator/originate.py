@@ -1,0 +1,405 @@
+"""Dial strings and new outbound legs: what ``originate`` and ``bridge`` share.
+
+A dial string is ``{global=vars}[leg=vars]endpoint/args``; ``,`` rings legs at the same
+time (the first to answer wins) and ``|`` tries the next group when one fails. What
+the far end of each leg does (answer, busy, no answer, not registered, bad gateway)
+is decided by the node's outcome rules, so tests choose it per destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import endpoints
+from .channel import CS_CONSUME_MEDIA, CS_INIT, CS_ROUTING, Channel
+from .session import media_wait, start
+
+if TYPE_CHECKING:
+    from .node import EmulatedNode
+    from .session import Run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the far end of a dialled leg does. Times are nominal seconds."""
+
+    kind: str = "answer"  # answer, busy, no_answer, reject
+    cause: str | None = None
+    ring: float = 0.0  # ringing (or early media) before the answer
+    early_media: bool = False
+    talk: float | None = None  # once answered, the far end hangs up after this long
+    create_channel: bool = True  # False: the call fails before any channel exists
+
+    @classmethod
+    def answer(cls, *, ring: float = 0.0, early_media: bool = False,
+               talk: float | None = None) -> Outcome:
+        return cls("answer", None, ring, early_media, talk)
+
+    @classmethod
+    def busy(cls, *, ring: float = 0.0) -> Outcome:
+        return cls("busy", "USER_BUSY", ring)
+
+    @classmethod
+    def no_answer(cls) -> Outcome:
+        """Rings until the originate/bridge timeout, then NO_ANSWER."""
+        return cls("no_answer", "NO_ANSWER")
+
+    @classmethod
+    def reject(cls, cause: str = "CALL_REJECTED", *, ring: float = 0.0) -> Outcome:
+        return cls("reject", cause, ring)
+
+    @classmethod
+    def unregistered(cls) -> Outcome:
+        return cls("fail", "USER_NOT_REGISTERED", create_channel=False)
+
+    @classmethod
+    def invalid_gateway(cls) -> Outcome:
+        return cls("fail", "INVALID_GATEWAY", create_channel=False)
+
+    @classmethod
+    def fail(cls, cause: str) -> Outcome:
+        """Fail before a channel is created (as an unknown endpoint or profile does)."""
+        return cls("fail", cause, create_channel=False)
+
+
+@dataclass
+class Dial:
+    """One destination of a dial string."""
+
+    url: str
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+_VARS = re.compile(r"^\s*([{\[<])")
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside {}, [], <>, quotes, and not escaped with a backslash."""
+    out, depth, quote, cur = [], 0, "", []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            cur.append(text[i:i + 2])
+            i += 2
+            continue
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "{[<":
+            depth += 1
+        elif c in "}]>":
+            depth = max(0, depth - 1)
+        elif c == sep and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def parse_vars(text: str) -> dict[str, str]:
+    """``a=1,b='x,y',c=3`` → dict; ``\\,`` and quotes protect commas."""
+    out: dict[str, str] = {}
+    for part in _split_top(text, ","):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        out[name.strip()] = value.replace("\\,", ",")
+    return out
+
+
+def _take_vars(text: str) -> tuple[dict[str, str], str]:
+    """Strip leading ``{...}``/``[...]``/``<...>`` blocks off ``text``."""
+    found: dict[str, str] = {}
+    text = text.strip()
+    while text and text[0] in "{[<":
+        close = {"{": "}", "[": "]", "<": ">"}[text[0]]
+        end = text.find(close)
+        if end < 0:
+            break
+        found.update(parse_vars(text[1:end]))
+        text = text[end + 1:].strip()
+    return found, text
+
+
+def parse_dial_string(text: str) -> tuple[dict[str, str], list[list[Dial]]]:
+    """Global variables and the failover groups (``|``) of simultaneous legs (``,``)."""
+    global_vars, rest = _take_vars(text) if text.strip().startswith("{") else ({}, text.strip())
+    groups: list[list[Dial]] = []
+    for group in _split_top(rest, "|"):
+        legs = []
+        for leg in _split_top(group, ","):
+            leg_vars, url = _take_vars(leg)
+            if url:
+                legs.append(Dial(url.strip(), leg_vars))
+        if legs:
+            groups.append(legs)
+    return global_vars, groups
+
+
+@dataclass
+class Leg:
+    """A leg being dialled: its channel (the A side for loopback) and how it ended."""
+
+    dial: Dial
+    channel: Channel | None = None
+    loopback_b: Channel | None = None
+    answered: bool = False
+    cause: str | None = None
+
+
+class DialResult:
+    """The answered leg (or the failure cause) of one dial attempt."""
+
+    def __init__(self, leg: Leg | None, cause: str) -> None:
+        self.leg = leg
+        self.cause = cause
+
+    @property
+    def channel(self) -> Channel | None:
+        return self.leg.channel if self.leg is not None else None
+
+
+async def dial(node: EmulatedNode, dial_string: str, *, caller: Channel | None = None,
+               run: Run | None = None, caller_id_name: str | None = None,
+               caller_id_number: str | None = None, timeout: float = 60.0,
+               extra_vars: dict[str, str] | None = None) -> DialResult:
+    """Ring a dial string until a leg answers, every leg fails, or the caller hangs up."""
+    global_vars, groups = parse_dial_string(dial_string)
+    variables = {**(extra_vars or {}), **global_vars}
+    if caller is not None and caller.variables.get("originate_timeout"):
+        timeout = _number(caller.variables["originate_timeout"], timeout)
+    timeout = _number(variables.get("originate_timeout") or variables.get("call_timeout"), timeout)
+    if not groups:
+        return DialResult(None, "DESTINATION_OUT_OF_ORDER")
+    cause = "NORMAL_UNSPECIFIED"
+    for group in groups:
+        legs = [_create(node, d, caller, caller_id_name, caller_id_number,
+                        {**variables, **d.variables}, timeout) for d in group]
+        live = [leg for leg in legs if leg.channel is not None]
+        if not live:
+            cause = legs[-1].cause or cause
+            continue
+        winner = await _wait(node, live, caller, run, timeout)
+        for leg in live:
+            if leg is not winner and leg.channel is not None and leg.channel.up:
+                leg.channel.hangup("LOSE_RACE" if winner is not None else "ORIGINATOR_CANCEL")
+        if winner is not None:
+            return DialResult(winner, "SUCCESS")
+        if caller is not None and not caller.up:
+            return DialResult(None, "ORIGINATOR_CANCEL")
+        cause = next((leg.cause for leg in reversed(live) if leg.cause), cause)
+    return DialResult(None, cause)
+
+
+def _number(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+async def _wait(node: EmulatedNode, legs: list[Leg], caller: Channel | None,
+                run: Run | None, timeout: float) -> Leg | None:
+    def settled() -> bool:
+        for leg in legs:
+            ch = leg.channel
+            if ch is not None and ch.answered and ch.up:
+                leg.answered = True
+            elif ch is not None and not ch.up and leg.cause is None:
+                leg.cause = ch.hangup_cause
+        return any(leg.answered for leg in legs) or all(leg.cause for leg in legs)
+
+    loopback = any(leg.loopback_b is not None for leg in legs)
+    scaled = timeout if loopback else timeout * node.config.time_scale + 1.0
+    if caller is not None:
+        await media_wait(caller, scaled / node.config.time_scale, run, until=settled)
+    else:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + scaled
+        while not settled() and loop.time() < deadline:
+            await asyncio.sleep(0.002)
+    settled()
+    for leg in legs:
+        if leg.answered:
+            return leg
+    for leg in legs:
+        if leg.cause is None:
+            leg.cause = "NO_ANSWER"
+            if leg.channel is not None and leg.channel.up:
+                leg.channel.hangup("NO_ANSWER" if caller is None or caller.up
+                                   else "ORIGINATOR_CANCEL")
+    return None
+
+
+def _create(node: EmulatedNode, d: Dial, caller: Channel | None, cid_name: str | None,
+            cid_num: str | None, variables: dict[str, str], timeout: float) -> Leg:
+    leg = Leg(d)
+    url = d.url
+    outcome = node.outcome_for(url)
+    if caller is not None:
+        cid_name = cid_name or caller.variables.get("effective_caller_id_name") \
+            or caller.profile.caller_id_name
+        cid_num = cid_num or caller.variables.get("effective_caller_id_number") \
+            or caller.profile.caller_id_number
+    cid_name = variables.get("origination_caller_id_name") or cid_name or ""
+    cid_num = variables.get("origination_caller_id_number") or cid_num or "0000000000"
+    uuid = variables.get("origination_uuid")
+    endpoint, _, rest = url.partition("/")
+    endpoint = endpoint.lower()
+    if not outcome.create_channel:
+        leg.cause = outcome.cause or "NORMAL_UNSPECIFIED"
+        return leg
+    if endpoint == "error":
+        from .causes import normalize_cause
+        leg.cause = normalize_cause(rest, "NORMAL_UNSPECIFIED")
+        return leg
+    if endpoint == "loopback":
+        parts = rest.split("/")
+        dest = parts[0]
+        context = parts[1] if len(parts) > 1 and parts[1] else "default"
+        dialplan = parts[2] if len(parts) > 2 and parts[2] else "XML"
+        a, b = endpoints.loopback_pair(node, destination=dest, context=context, dialplan=dialplan,
+                                       caller_id_name=cid_name, caller_id_number=cid_num,
+                                       variables=variables, a_uuid=uuid)
+        node.register(a)
+        node.register(b)
+        endpoints.loopback_init(node, a, b, _origination_vars(variables))
+        a.fire("CHANNEL_CREATE")
+        a.fire("CHANNEL_ORIGINATE")
+        a.set_running_state(CS_ROUTING, CS_ROUTING)
+        a.set_running_state(CS_CONSUME_MEDIA, CS_CONSUME_MEDIA)
+        _watch(a, caller)
+        start(b, node.inbound_flow_loopback)
+        start(a, _originated_leg_flow)
+        leg.channel, leg.loopback_b = a, b
+        return leg
+    if endpoint == "user":
+        user, _, domain = rest.partition("@")
+        if not node.is_registered(user):
+            leg.cause = "USER_NOT_REGISTERED"
+            return leg
+        profile, host = "internal", f"{user}@{domain or node.ipv4}"
+        dest, gateway = user, None
+    elif endpoint == "sofia":
+        profile, _, target = rest.partition("/")
+        if profile == "gateway":
+            gateway, _, dest = target.partition("/")
+            if not node.gateway_exists(gateway):
+                leg.cause = "INVALID_GATEWAY"
+                return leg
+            host = f"{dest}@{gateway}"
+        else:
+            gateway = None
+            if not node.profile_exists(profile):
+                leg.cause = "INVALID_PROFILE"
+                return leg
+            if "%" in target and "@" not in target:
+                user = target.split("%")[0]
+                if not node.is_registered(user):
+                    leg.cause = "USER_NOT_REGISTERED"
+                    return leg
+                target = target.replace("%", "@", 1)
+            host = target
+            dest = target.split("@")[0].removeprefix("sip:")
+    else:
+        leg.cause = "CHAN_NOT_IMPLEMENTED"
+        return leg
+    user_part, _, host_part = host.partition("@")
+    ch = endpoints.sofia_outbound(node, url=url, profile="external" if gateway else profile,
+                                  user=user_part, host=host_part or node.ipv4, destination=dest,
+                                  caller=caller, caller_id_name=cid_name,
+                                  caller_id_number=cid_num,
+                                  variables=_origination_vars(variables), gateway=gateway,
+                                  uuid=uuid)
+    node.register(ch)
+    ch.has_profile = True
+    ch.running_state = 13
+    ch.state = CS_INIT
+    ch.fire("CHANNEL_OUTGOING")
+    ch.set_running_state(CS_INIT, CS_INIT)
+    ch.state = CS_ROUTING
+    ch.fire("CHANNEL_CREATE")
+    ch.fire("CHANNEL_ORIGINATE")
+    ch.set_running_state(CS_ROUTING, CS_ROUTING)
+    ch.set_running_state(CS_CONSUME_MEDIA, CS_CONSUME_MEDIA)
+    _watch(ch, caller)
+    ch.outcome = outcome
+    ch.ring_timeout = timeout
+    start(ch, _far_end_flow)
+    leg.channel = ch
+    return leg
+
+
+def _origination_vars(variables: dict[str, str]) -> dict[str, str]:
+    skip = {"origination_uuid", "origination_caller_id_name", "origination_caller_id_number"}
+    return {k: v for k, v in variables.items() if k not in skip}
+
+
+def _watch(ch: Channel, caller: Channel | None) -> None:
+    """Wake whoever dials this leg when its state changes."""
+    ch.dialer = caller
+
+
+async def _far_end_flow(ch: Channel) -> None:
+    """An outbound leg: the far end behaves as the node's outcome rule says."""
+    outcome: Outcome = ch.outcome
+    timeout = ch.ring_timeout
+    dialer = ch.dialer
+    if outcome.kind == "answer":
+        if outcome.ring > 0 or outcome.early_media:
+            endpoints.outbound_progress(ch, outcome.early_media)
+            if await media_wait(ch, outcome.ring) != "done":
+                _poke(dialer)
+                return
+        endpoints.outbound_answered(ch)
+        _poke(dialer)
+        await _connected(ch, outcome.talk)
+        return
+    endpoints.outbound_progress(ch, False)
+    if outcome.kind == "no_answer":
+        result = await media_wait(ch, timeout)
+        if result == "done":
+            ch.hangup("NO_ANSWER")
+    else:
+        result = await media_wait(ch, outcome.ring)
+        if result == "done":
+            ch.set_var("sip_term_status", {"USER_BUSY": "486"}.get(outcome.cause or "", "603"))
+            ch.remote_hangup(outcome.cause or "CALL_REJECTED")
+    _poke(dialer)
+
+
+def _poke(dialer: Channel | None) -> None:
+    if dialer is not None:
+        dialer.wake()
+
+
+async def _connected(ch: Channel, talk: float | None) -> None:
+    """An answered outbound leg: wait (running queued messages) until it ends."""
+    from .applications import idle
+    if talk is not None:
+        result = await media_wait(ch, talk)
+        if result == "done":
+            ch.remote_hangup("NORMAL_CLEARING")
+            return
+    await idle(ch)
+
+
+async def _originated_leg_flow(ch: Channel) -> None:
+    """The loopback A leg: waits in CS_CONSUME_MEDIA until its B leg answers."""
+    from .applications import idle
+    await media_wait(ch, None, until=lambda: ch.answered and (
+        ch.pending_apps is not None or ch.transfer_to is not None))
+    await idle(ch)

@@ -1,0 +1,366 @@
+"""The life of a channel: FreeSWITCH's state machine, message queue and applications.
+
+Each channel runs one asyncio task, the emulator's session thread: routing, executing
+the extension (a park-only dialplan by default), and the hangup sequence. Commands
+sent with ``sendmsg`` wait in the channel's queue and run wherever FreeSWITCH would
+parse them: inside ``park``, and inside any application that waits on media
+(playback, sleep, bridge, echo...) unless that application holds the event lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid as uuidlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from . import endpoints
+from .causes import CODE_OF
+from .channel import (
+    CS_DESTROY,
+    CS_EXECUTE,
+    CS_HANGUP,
+    CS_INIT,
+    CS_REPORTING,
+    CS_ROUTING,
+    CallerProfile,
+    Channel,
+)
+from .events import local_stamp, micros
+
+log = logging.getLogger("switchy.emulator")
+
+# An application: ``await app(channel, arg, run)``; ``run`` says how it was started.
+AppFunc = Callable[[Channel, str, "Run"], Awaitable[None]]
+
+
+@dataclass
+class Message:
+    """A parsed ``sendmsg`` (or an internal broadcast) waiting in a channel's queue."""
+
+    command: str  # call-command: execute, hangup, ...
+    app: str = ""
+    arg: str = ""
+    loops: int = 1
+    event_lock: bool = False
+    event_uuid: str | None = None
+    event_uuid_name: str | None = None
+    cause: str = "NORMAL_CLEARING"
+    headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, for PRIVATE_COMMAND
+    body: str | None = None
+    command_line: str = ""
+    broadcast: bool = False  # queued by uuid_broadcast (its PRIVATE_COMMAND differs)
+    pre: list[tuple[str, str]] | None = None
+
+
+@dataclass
+class Run:
+    """How an application was started: the lock it holds and its Application-UUID."""
+
+    app: str
+    arg: str
+    uuid: str
+    locked: bool = False
+
+
+def start(channel: Channel, flow: Callable[[Channel], Awaitable[None]]) -> None:
+    """Run ``flow`` as the channel's session task, then the hangup sequence."""
+    async def main() -> None:
+        try:
+            await flow(channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: session failed", channel.name)
+            channel.hangup("CRASH")
+        if not channel.ended:
+            channel.hangup("NORMAL_CLEARING")
+        await hangup_sequence(channel)
+
+    channel.task = asyncio.get_running_loop().create_task(main(), name=f"emu-{channel.name}")
+    channel.node.tasks.add(channel.task)
+    channel.task.add_done_callback(channel.node.tasks.discard)
+
+
+# -- the state machine -----------------------------------------------------------------
+
+
+def begin_inbound(ch: Channel, *, announce_new: bool) -> None:
+    """CS_NEW → CS_INIT → CHANNEL_CREATE, as a new inbound leg does."""
+    if announce_new:
+        ch.set_running_state(0)
+    ch.has_profile = True
+    ch.set_running_state(CS_INIT)
+    ch.state = CS_ROUTING
+    ch.fire("CHANNEL_CREATE")
+
+
+async def route_and_execute(ch: Channel) -> None:
+    """RINGING, CS_ROUTING, CS_EXECUTE, then the extension the dialplan finds."""
+    ch.running_state = CS_ROUTING
+    ch.set_callstate("RINGING")
+    ch.set_running_state(CS_ROUTING)
+    await run_dialplan(ch)
+
+
+async def run_dialplan(ch: Channel) -> None:
+    """Find the extension for the current destination and run it; transfers loop here."""
+    from .applications import run_apps
+    while True:
+        extension = ch.node.find_extension(ch)
+        if extension is None:
+            ch.set_var("call_uuid", ch.variables.get("call_uuid") or ch.uuid)
+            ch.hangup("NO_ROUTE_DESTINATION")
+            return
+        ch.hit_dialplan = True
+        ch.set_running_state(CS_EXECUTE)
+        ch.set_var("call_uuid", ch.variables.get("call_uuid") or ch.uuid)
+        await run_apps(ch, extension)
+        if ch.up and ch.transfer_to is not None:
+            apply_transfer(ch)
+            ch.set_running_state(CS_ROUTING)
+            continue
+        # the end of the extension (or a hangup): the session ends
+        return
+
+
+def apply_transfer(ch: Channel) -> None:
+    dest, dialplan, context = ch.transfer_to or ("", "XML", "default")
+    ch.transfer_to = None
+    p = ch.profile
+    now = micros()
+    ch.transfers.append(dest)
+    ch.set_var("transfer_source", f"{now // 1_000_000}:{ch.uuid}:bl_xfer:{dest}/{context}/{dialplan}")
+    ch.set_var("max_forwards", ch.variables.get("max_forwards"))
+    p.destination_number = dest
+    p.dialplan = dialplan
+    p.context = context
+    p.profile_index = str(int(p.profile_index or "1") + 1)
+    p.times[CallerProfile.PROFILE_CREATED] = now
+    p.times[CallerProfile.TRANSFER] = now
+    ch.profile_changed()
+
+
+async def hangup_sequence(ch: Channel) -> None:
+    """After the applications unwound: CS_HANGUP … CHANNEL_DESTROY."""
+    from .applications import stop_recording
+    stop_recording(ch, "all")
+    ch.set_running_state(CS_HANGUP)
+    ch.set_callstate("HANGUP")
+    partner = ch.partner
+    if partner is not None and partner.up:
+        partner.hangup(ch.hangup_cause or "NORMAL_CLEARING")
+    ch.set_running_state(CS_REPORTING)
+    set_cdr_variables(ch)
+    endpoints.on_hangup_complete(ch)
+    ch.fire("CHANNEL_HANGUP_COMPLETE", before=[("Hangup-Cause", ch.hangup_cause or "")])
+    if ch.holders:
+        await ch.released.wait()
+    ch.state = CS_DESTROY
+    ch.fire("CHANNEL_DESTROY")
+    ch.set_running_state(CS_DESTROY)
+    ch.destroyed = True
+    ch.node.channel_destroyed(ch)
+
+
+def set_cdr_variables(ch: Channel) -> None:
+    """The variables switch_channel_set_timestamps() leaves for the CDR."""
+    t = ch.profile.times
+    cause = ch.hangup_cause or "NORMAL_CLEARING"
+    created = ch.created_us
+    profile_created, answered, progress, media = t[0], t[2], t[3], t[4]
+    hungup, bridged, resurrect = t[5] or micros(), t[8], t[7]
+    digits = "".join(ch.dtmf_received) or "none"
+    out: list[tuple[str, str]] = [("hangup_cause", cause),
+                                  ("hangup_cause_q850", str(CODE_OF.get(cause, 0))),
+                                  ("digits_dialed", digits),
+                                  ("start_stamp", local_stamp(created)),
+                                  ("profile_start_stamp", local_stamp(profile_created))]
+    for name, value in (("answer_stamp", answered), ("bridge_stamp", bridged),
+                        ("progress_stamp", progress), ("progress_media_stamp", media)):
+        if value:
+            out.append((name, local_stamp(value)))
+    out.append(("end_stamp", local_stamp(hungup)))
+    for name, value in (("start", created), ("profile_start", profile_created),
+                        ("answer", answered), ("bridge", bridged), ("last_hold", t[9])):
+        out += [(f"{name}_epoch", str(value // 1_000_000)), (f"{name}_uepoch", str(value))]
+    out += [("hold_accum_seconds", "0"), ("hold_accum_usec", "0"), ("hold_accum_ms", "0")]
+    for name, value in (("resurrect", resurrect), ("progress", progress),
+                        ("progress_media", media), ("end", hungup)):
+        out += [(f"{name}_epoch", str(value // 1_000_000)), (f"{name}_uepoch", str(value))]
+    if ch.last_app is not None:
+        out.append(("last_app", ch.last_app[0]))
+        if ch.last_app[1]:
+            out.append(("last_arg", ch.last_app[1]))
+    p = ch.profile
+    out.append(("caller_id", f'"{p.caller_id_name}" <{p.caller_id_number}>'
+                if p.caller_id_name else p.caller_id_number))
+
+    def span(start: int) -> tuple[int, int]:
+        return (hungup // 1_000_000 - start // 1_000_000, hungup - start) if start else (0, 0)
+
+    def since_created(value: int) -> tuple[int, int]:
+        return (value // 1_000_000 - created // 1_000_000, value - created) if value else (0, 0)
+
+    duration, uduration = span(created)
+    bill, ubill = span(answered)
+    prog, uprog = since_created(progress)
+    ans, uans = since_created(answered)
+    wait, uwait = since_created(bridged)
+    pmedia, upmedia = since_created(media)
+    seconds = (("duration", duration), ("billsec", bill), ("progresssec", prog),
+               ("answersec", ans), ("waitsec", wait), ("progress_mediasec", pmedia),
+               ("flow_billsec", duration))
+    out += [(name, str(value)) for name, value in seconds]
+    micro = (("mduration", uduration), ("billmsec", ubill), ("progressmsec", uprog),
+             ("answermsec", uans), ("waitmsec", uwait), ("progress_mediamsec", upmedia),
+             ("flow_billmsec", uduration))
+    out += [(name, str(value // 1000)) for name, value in micro]
+    out += [(name.replace("msec", "usec").replace("mduration", "uduration"), str(value))
+            for name, value in micro]
+    ch.set_vars(out)
+
+
+# -- applications ------------------------------------------------------------------------
+
+
+async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None = None,
+                  app_uuid_name: str | None = None, locked: bool = False) -> None:
+    """switch_core_session_execute_application: EXECUTE, the app, EXECUTE_COMPLETE."""
+    from .applications import APPLICATIONS
+    func = APPLICATIONS.get(app.lower())
+    if func is None:
+        ch.node.log(3, f"Invalid Application {app}", ch.uuid, "switch_core_session.c",
+                    "switch_core_session_execute_application_get_flags", 2811)
+        ch.hangup("DESTINATION_OUT_OF_ORDER")
+        return
+    run = Run(app, arg, app_uuid or str(uuidlib.uuid4()), locked)
+    ch.applications.append((app, arg))
+    ch.last_app = (app, arg)
+    ch.unset_var("current_application_response")
+    ch.set_var("current_application", app)
+    ch.set_var("current_application_data", arg)
+    tail = [("Application", app)]
+    if arg:
+        tail.append(("Application-Data", arg))
+    ch.fire("CHANNEL_EXECUTE", after=[*tail, ("Application-UUID", run.uuid),
+                                      *_name(app_uuid_name)])
+    await func(ch, arg, run)
+    response = ch.variables.get("current_application_response") or "_none_"
+    ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),
+                                               ("Application-UUID", run.uuid),
+                                               *_name(app_uuid_name)])
+
+
+def _name(value: str | None) -> list[tuple[str, str]]:
+    return [("Application-UUID-Name", value)] if value else []
+
+
+async def process_message(ch: Channel, msg: Message) -> None:
+    """switch_ivr_parse_event: run one queued command, then fire PRIVATE_COMMAND."""
+    if msg.command == "execute" and msg.app:
+        loops = msg.loops
+        done = 0
+        loop = asyncio.get_running_loop()
+        while loops < 0 or done < loops:
+            ch.set_var("current_loop", str(done + 1))
+            ch.set_var("total_loops", str(loops))
+            started = loop.time()
+            await execute(ch, msg.app, msg.arg, app_uuid=msg.event_uuid,
+                          app_uuid_name=msg.event_uuid_name, locked=msg.event_lock)
+            done += 1
+            if not ch.up or (loops >= 0 and done >= loops):
+                break
+            pad = 0.5 * ch.node.config.time_scale - (loop.time() - started)
+            if pad > 0:
+                await asyncio.sleep(pad)
+        ch.unset_var("current_loop")
+        ch.unset_var("total_loops")
+    elif msg.command == "hangup":
+        ch.hangup(msg.cause)
+    elif msg.command == "xferext":
+        apps = [h[1].partition(" ") for h in msg.headers if h[0].lower() == "application"]
+        for app, _, arg in apps:
+            if not ch.up:
+                break
+            await execute(ch, app, arg)
+    pre = msg.pre if msg.pre is not None else [("Command", msg.command_line), *msg.headers]
+    ch.fire("PRIVATE_COMMAND", pre=pre, body=msg.body,
+            source="PRIVATE_COMMAND", extended=False)
+
+
+def queue_message(ch: Channel, msg: Message) -> None:
+    ch.queue.append(msg)
+    ch.wake()
+
+
+async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
+                     *, until: Callable[[], bool] | None = None) -> str:
+    """Wait like an application reading media: ``done``, ``hangup``, ``break`` or ``until``.
+
+    ``seconds`` are nominal (scaled by the node's ``time_scale``); None waits forever.
+    Queued messages run nested here unless the running application holds the event lock;
+    time spent in them does not count against ``seconds``.
+    """
+    loop = asyncio.get_running_loop()
+    remaining = None if seconds is None else max(0.0, seconds * ch.node.config.time_scale)
+    locked = run.locked if run is not None else False
+    while True:
+        ch.wakeup.clear()
+        if not ch.up:
+            return "hangup"
+        if ch.break_requested:
+            ch.break_requested = False
+            return "break"
+        if ch.transfer_to is not None or ch.park_requested or ch.bridge_request is not None:
+            return "break"
+        if until is not None and until():
+            return "until"
+        if ch.queue and not locked:
+            msg = ch.queue.pop(0)
+            await process_message(ch, msg)
+            continue
+        if remaining is not None and remaining <= 0:
+            return "done"
+        started = loop.time()
+        try:
+            async with asyncio.timeout(remaining):
+                await ch.wakeup.wait()
+        except TimeoutError:
+            return "done" if (ch.up and not ch.break_requested) else "hangup"
+        if remaining is not None:
+            remaining -= loop.time() - started
+
+
+def on_hangup(ch: Channel) -> None:
+    """Hooks run the moment a channel is hung up, before CHANNEL_HANGUP is fired."""
+    ch.unset_var("current_loop")
+    ch.unset_var("total_loops")
+    endpoints.on_hangup(ch)
+    peer = ch.peer
+    if peer is not None:
+        if ch.bridge_mode == "app_b" and peer.up:
+            peer.set_var("last_bridge_role", "originator")
+        peer.wake()
+    if ch.dialer is not None:
+        ch.dialer.wake()
+
+
+def after_hangup_fired(ch: Channel) -> None:
+    """A bridge ends with its A leg, and a uuid_bridge with either leg."""
+    peer = ch.peer
+    if peer is not None and peer.up and ch.bridge_mode in ("app_a", "uuid"):
+        peer.hangup(ch.hangup_cause or "NORMAL_CLEARING")
+
+
+def receive_dtmf(ch: Channel, digits: str, *, source: str = "RTP", duration: int = 2000) -> None:
+    """Digits arriving on ``ch``: one DTMF event each."""
+    for digit in digits:
+        if digit not in "0123456789*#ABCDabcdwW":
+            continue
+        if digit in "wW":
+            continue
+        ch.dtmf_received.append(digit)
+        ch.fire("DTMF", after=[("DTMF-Digit", digit), ("DTMF-Duration", str(duration)),
+                               ("DTMF-Source", source)], extended=False)
