@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid as uuidlib
 
 from . import endpoints
 from .causes import normalize_cause, sip_to_cause
@@ -25,6 +26,7 @@ from .channel import (
     CallerProfile,
     Channel,
 )
+from .events import micros
 from .session import AppFunc, Run, apply_transfer, execute, media_wait, run_dialplan
 
 APPLICATIONS: dict[str, AppFunc] = {}
@@ -73,6 +75,7 @@ async def idle(ch: Channel) -> None:
             apps, ch.pending_apps = ch.pending_apps, None
             ch.hit_dialplan = True
             ch.set_running_state(CS_EXECUTE)
+            ch.set_var("call_uuid", ch.variables.get("call_uuid") or ch.uuid)
             await run_apps(ch, apps)
             if ch.up and ch.transfer_to is not None:
                 apply_transfer(ch)
@@ -477,7 +480,31 @@ class UuidBridge:
         self.ready = asyncio.Event()
 
     def request(self) -> None:
-        for leg in (self.b, self.a):
+        """Both legs are transferred into the bridge: new profiles, bridge variables."""
+        a, b = self.a, self.b
+        now = micros()
+        a.set_var("uuid_bridge", b.uuid)
+        # Each leg keeps a copy of the other's profile as it was when the bridge began.
+        b.profile.callee_id_name = a.profile.caller_id_name
+        b.profile.callee_id_number = a.profile.caller_id_number
+        a.set_other("originatee", b.profile)
+        b.set_other("originator", a.profile)
+        a.profile.callee_id_name = b.profile.caller_id_name
+        a.profile.callee_id_number = b.profile.caller_id_number
+        for x, y in ((a, b), (b, a)):
+            p = x.profile
+            source = f"{now // 1_000_000}:{uuidlib.uuid4()}:uuid_br:{y.uuid}"
+            x.set_vars([("bridge_channel", y.name), ("bridge_uuid", y.uuid),
+                        ("signal_bond", y.uuid), ("original_destination_number",
+                                                  p.destination_number),
+                        ("original_caller_id_name", p.caller_id_name),
+                        ("original_caller_id_number", p.caller_id_number),
+                        ("transfer_history", source), ("transfer_source", source)])
+            p.transfer_source = source
+            p.profile_index = str(int(p.profile_index or "1") + 1)
+            p.times[CallerProfile.PROFILE_CREATED] = now
+            x.profile_changed()
+        for leg in (b, a):
             leg.bridge_request = self
             leg.state = CS_HIBERNATE
             leg.wake()
@@ -506,13 +533,13 @@ class UuidBridge:
             leg.set_running_state(CS_SOFT_EXECUTE)
         now = a.set_time(CallerProfile.BRIDGED)
         b.set_time(CallerProfile.BRIDGED, now)
-        a.set_other("originatee", b.profile)
-        b.set_other("originator", a.profile)
-        for x, y, line in ((a, b, "1236"), (b, a, "1243")):
+        a.unset_var("uuid_bridge")
+        for x, y in ((a, b), (b, a)):
+            if x is b:
+                x.set_var("call_uuid", x.variables.get("call_uuid") or x.uuid)
             x.applications.append(("uuid_bridge", y.uuid))
             x.fire("CHANNEL_EXECUTE", source="CHANNEL_EXECUTE_UUID_BRIDGE", after=[
                 ("Application", "uuid_bridge"), ("Application-Data", y.uuid)])
-            del line
         a.peer, b.peer = b, a
         a.bridge_mode = b.bridge_mode = "uuid"
         a.bridges.append(Bridge(b.uuid, b.uuid))
@@ -523,7 +550,9 @@ class UuidBridge:
         for x, y in ((a, b), (b, a)):
             x.set_vars([("bridge_to", y.uuid), ("last_bridge_to", y.uuid),
                         ("bridge_channel", y.name), ("bridge_uuid", y.uuid),
-                        ("signal_bond", y.uuid)])
+                        ("signal_bond", y.uuid),
+                        ("last_sent_callee_id_name", y.profile.caller_id_name),
+                        ("last_sent_callee_id_number", y.profile.caller_id_number)])
             x.fire("CALL_UPDATE", source="CALL_UPDATE_SOFIA", before=[
                 ("Direction", "SEND"), ("Sent-Callee-ID-Name", y.profile.caller_id_name),
                 ("Sent-Callee-ID-Number", y.profile.caller_id_number), ("Bridged-To", y.uuid)])

@@ -157,6 +157,13 @@ async def hangup_sequence(ch: Channel) -> None:
     ch.fire("CHANNEL_HANGUP_COMPLETE", before=[("Hangup-Cause", ch.hangup_cause or "")])
     if ch.holders:
         await ch.released.wait()
+    partner = ch.partner
+    if partner is not None and ch.variables.get("loopback_leg") == "A" and not partner.destroyed:
+        await partner.wait_event("CHANNEL_DESTROY", None)  # mod_loopback holds its B leg
+    if ch.other_type == "originator" and ch.other_profile is not None:
+        peer_cause = ch.variables.get("last_bridge_hangup_cause") or ch.hangup_cause
+        ch.set_vars([("bridge_hangup_cause", peer_cause),
+                     ("call_uuid", ch.variables.get("call_uuid") or ch.uuid)])
     ch.state = CS_DESTROY
     ch.fire("CHANNEL_DESTROY")
     ch.set_running_state(CS_DESTROY)
@@ -340,8 +347,11 @@ def on_hangup(ch: Channel) -> None:
     endpoints.on_hangup(ch)
     peer = ch.peer
     if peer is not None:
-        if ch.bridge_mode == "app_b" and peer.up:
-            peer.set_var("last_bridge_role", "originator")
+        if ch.bridge_mode in ("app_b", "uuid") and ch.other_type == "originator":
+            ch.unset_var("bridge_to")
+            ch.set_var("last_bridge_hangup_cause", ch.hangup_cause or "NORMAL_CLEARING")
+        elif ch.bridge_mode in ("app_a", "uuid"):
+            ch.set_var("last_bridge_role", "originator")
         peer.wake()
     if ch.dialer is not None:
         ch.dialer.wake()
