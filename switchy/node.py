@@ -41,6 +41,7 @@ class Node:
         self.calls: dict[str, Call] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.stopping = False  # commands failing while we disconnect are not errors
         self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0}
         client.add_handler("*", self.on_event)
         client.on_connected(self._on_connected)
@@ -196,6 +197,7 @@ class Node:
         return recovered
 
     async def stop(self) -> None:
+        self.stopping = True
         for timer in self._park_timers.values():
             timer.cancel()
         self._park_timers.clear()

@@ -85,7 +85,9 @@ class Command:
             return
         exc = future.exception()
         if exc is not None:
-            self.session.log.error("%s", exc)
+            node = self.session.node
+            stopping = node is not None and getattr(node, "stopping", False)
+            self.session.log.log(logging.DEBUG if stopping else logging.ERROR, "%s", exc)
 
     def __repr__(self) -> str:
         state = "done" if self.future.done() else "pending"
@@ -235,10 +237,14 @@ class Session:
             raise
         except ESLError as exc:
             if not future.done():
-                future.set_exception(CommandFailed(f"call {self.uuid}: {description} failed: {exc}"))
+                failure = CommandFailed(f"call {self.uuid}: {description} failed: {exc}")
+                failure.__cause__ = exc
+                future.set_exception(failure)
         except Exception as exc:
             if not future.done():
-                future.set_exception(CommandFailed(f"call {self.uuid}: {description} failed: {exc!r}"))
+                failure = CommandFailed(f"call {self.uuid}: {description} failed: {exc!r}")
+                failure.__cause__ = exc
+                future.set_exception(failure)
         else:
             if not future.done():
                 future.set_result(result)

@@ -376,6 +376,12 @@ class InboundClient:
         data = commands.encode(f"sendmsg {uuid}" if uuid else "sendmsg", headers, body)
         return await self._require().command(data, f"sendmsg {uuid}", self.timeout)
 
+    async def sendevent(self, name: str, headers: Iterable[tuple[str, str]] = (), body: str | None = None) -> str:
+        """Fire an event on the node (``sendevent``); CUSTOM events name an ``Event-Subclass``."""
+        data = commands.encode(f"sendevent {commands.check_line(name, 'event name')}", headers,
+                               body.encode("utf-8", "surrogateescape") if body is not None else None)
+        return await self._require().command(data, f"sendevent {name}", self.timeout)
+
     async def subscribe(self, *names: str, fmt: str | None = None) -> str:
         """``event plain|json|xml NAMES``; remembered and replayed after a reconnect."""
         subs = self.subscriptions
