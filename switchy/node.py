@@ -66,8 +66,8 @@ class Node:
         if name == "CUSTOM":
             name = event.subclass or "CUSTOM"
         if session is not None:
-            if name == "CHANNEL_PARK":
-                self._parked(session)
+            if name == "CHANNEL_PARK" and session.app_id is not None:
+                self._parked(session)  # only calls some app is responsible for can time out
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
             if session.app_id is not None:

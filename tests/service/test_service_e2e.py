@@ -237,3 +237,13 @@ async def test_calls_on_other_nodes_are_undisturbed_by_a_dead_node(cluster, capl
             await call.wait_answered(timeout=5)
         assert all(sent_to(n, c.uuid) == [f"api uuid_answer {c.uuid}"]
                    for n, c in zip((cluster.nodes[0], cluster.nodes[2]), calls, strict=True))
+
+
+async def test_park_timeout_spares_calls_no_app_is_responsible_for(cluster):
+    app = Recorder()  # handles context "switchy" only, and sends nothing
+    async with serving(cluster, (app, {"app_id": "switchy", "header": "Caller-Context"}), park_timeout=0.2):
+        theirs = await cluster.nodes[0].place_call("100", context="parking-lot")
+        ours = await cluster.nodes[0].place_call("100", context="switchy")
+        # ours parked later than theirs, so once ours timed out, theirs would have too
+        assert await ours.wait_hangup(timeout=5) == "NORMAL_TEMPORARY_FAILURE"
+        assert theirs.in_park and theirs.hangup_cause is None
