@@ -1,0 +1,140 @@
+"""The route index: which routes of a dialplan can match a call, without trying them all.
+
+A dialplan of ten thousand DID routes must decide a call in microseconds, with exactly
+the answer of trying every route in file order. The index never decides anything on its
+own: it returns *candidates* — a superset of the routes whose pattern matches, in file
+order — and the runtime still matches each candidate's regex. It is exact because it
+relies only on guarantees from ``patterns``:
+
+- ``is_exact_literal``: ``^5551234567$`` matches ``5551234567`` (and, being
+  ``re.match``, the same with one trailing newline) and nothing else;
+- ``literal_prefix``: every value a pattern matches starts with this text;
+- a route without a pattern matches every call; a route on a header the call lacks
+  matches nothing.
+
+Lookups are one dict probe for exact routes plus one per distinct prefix length.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from heapq import merge
+
+from switchy.dialplan import patterns
+
+Lookup = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One route as the index sees it. ``field`` None: the route has no pattern."""
+
+    position: int  # the route's place in its dialplan (file order)
+    field: str | None
+    pattern: str | None
+
+
+@dataclass
+class _FieldTable:
+    exact: dict[str, list[int]] = field(default_factory=dict)
+    prefixed: dict[str, list[int]] = field(default_factory=dict)
+    lengths: list[int] = field(default_factory=list)  # distinct prefix lengths, ascending
+    always: list[int] = field(default_factory=list)  # empty prefix: any present value
+
+
+class RouteIndex:
+    """Candidate routes for a call, in file order (see the module docstring)."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.tables: dict[str, _FieldTable] = {}
+        self.unconditional: list[int] = []
+        self.size = 0
+        self.exact_routes = 0
+        self.prefix_routes = 0
+        lengths: dict[str, set[int]] = {}
+        for e in entries:
+            self.size += 1
+            if e.field is None or e.pattern is None:
+                self.unconditional.append(e.position)
+                continue
+            table = self.tables.setdefault(e.field, _FieldTable())
+            compiled, error = patterns.compile_pattern(e.pattern)
+            if error is not None or compiled is None:
+                continue  # matches nothing (the checker reports it)
+            literal = patterns.is_exact_literal(e.pattern)
+            if literal is not None and _plain(compiled):
+                table.exact.setdefault(literal, []).append(e.position)
+                self.exact_routes += 1
+                continue
+            prefix = patterns.literal_prefix(e.pattern) if _plain(compiled) else ""
+            if prefix:
+                table.prefixed.setdefault(prefix, []).append(e.position)
+                lengths.setdefault(e.field, set()).add(len(prefix))
+                self.prefix_routes += 1
+            else:
+                table.always.append(e.position)
+        for name, table in self.tables.items():
+            table.lengths = sorted(lengths.get(name, ()))
+        self.fields = tuple(self.tables)
+
+    def __repr__(self) -> str:
+        return (f"<RouteIndex {self.size} routes: {self.exact_routes} exact, "
+                f"{self.prefix_routes} by prefix, fields {list(self.fields)}>")
+
+    def values(self, lookup: Lookup) -> tuple[str | None, ...]:
+        """The call's values of the indexed fields (the key of a candidate list)."""
+        return tuple(lookup(f) for f in self.fields)
+
+    def candidates(self, values: tuple[str | None, ...]) -> list[int]:
+        """Positions of every route that may match a call with these field values."""
+        lists: list[list[int]] = []
+        if self.unconditional:
+            lists.append(self.unconditional)
+        for name, value in zip(self.fields, values, strict=True):
+            if value is None:
+                continue
+            table = self.tables[name]
+            if table.always:
+                lists.append(table.always)
+            hit = table.exact.get(value)
+            if hit:
+                lists.append(hit)
+            if value.endswith("\n"):  # `$` also matches before one final newline
+                hit = table.exact.get(value[:-1])
+                if hit:
+                    lists.append(hit)
+            if table.prefixed:
+                size = len(value)
+                for length in table.lengths:
+                    if length > size:
+                        break
+                    hit = table.prefixed.get(value[:length])
+                    if hit:
+                        lists.append(hit)
+        if not lists:
+            return []
+        if len(lists) == 1:
+            return lists[0]
+        return list(_unique(merge(*lists)))
+
+    def next_after(self, candidates: list[int], position: int) -> int | None:
+        """The first candidate after ``position`` (None when there is none)."""
+        i = bisect_right(candidates, position)
+        return candidates[i] if i < len(candidates) else None
+
+
+def _unique(items: Iterable[int]) -> Iterable[int]:
+    last = None
+    for item in items:
+        if item != last:
+            yield item
+            last = item
+
+
+def _plain(compiled: re.Pattern) -> bool:
+    """Flags such as IGNORECASE would break the prefix guarantee: such routes are
+    always candidates. (Inline flags make ``literal_prefix`` return "" anyway.)"""
+    return not compiled.flags & (re.IGNORECASE | re.VERBOSE)

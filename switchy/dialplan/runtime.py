@@ -1,0 +1,549 @@
+"""Run the route graph for one parked call, through the Session API.
+
+``Runtime.route(sess)`` walks the graph from its ``select`` node: pick the dialplan by
+header, check the guards, try the routes (through the route index when the dialplan
+has a ``table``), and run each statement of a matching route, ``await``-ing every
+action so commands reach FreeSWITCH one after the other, each confirmed before the
+next — what a FreeSWITCH extension does with its applications.
+
+Each call gets its own walk state, so nothing one call does (an error included) can
+reach another. Every call ends with a defined ``Outcome``: a route ran, the guards
+rejected it, no route matched (hung up ``NO_ROUTE_DESTINATION``), or an error hung it up
+(``NORMAL_TEMPORARY_FAILURE``, as the Python Router does). A command refused because
+the channel is already gone ends the routing quietly.
+
+The Python escape hatch calls ``f(sess, match, router, **kwargs)`` with this Runtime as
+``router`` (it has ``StopRouting``, ``now()`` and ``rng`` like the Python Router); a
+plain function runs in a worker thread so that one that blocks costs only its call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import importlib
+import inspect
+import logging
+import random
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from switchy.apps.routers import StopRouting
+from switchy.dialplan import ast, timeofday
+from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
+from switchy.dialplan.compiler import ROUTE_BOUNDARY
+from switchy.dialplan.evaluator import MISSING, EvalError, evaluate, text, truthy
+from switchy.session import CommandFailed, Session
+
+log = logging.getLogger("switchy.dialplan")
+
+ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
+MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
+_ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
+
+
+@dataclass
+class Step:
+    """One node the walk went through, and what happened there."""
+
+    node: int
+    kind: str
+    label: str
+    note: str = ""
+    depth: int = 0  # handler nesting
+    span: ast.Span | None = None
+
+
+@dataclass
+class Outcome:
+    """How routing one call ended.
+
+    ``result``: ``routed`` (at least one route ran), ``rejected`` (a guard failed),
+    ``no-route`` (no route matched), ``no-dialplan`` (no dialplan for the call's
+    ``select`` header and no ``default``), ``error`` (hung up with ``cause``).
+    """
+
+    uuid: str
+    dialplan: str | None = None
+    routes: list[str] = field(default_factory=list)
+    result: str = "routed"
+    cause: str | None = None
+    stopped: bool = False
+    gone: bool = False  # the channel went away while it was being routed
+    error: str | None = None
+    steps: list[Step] = field(default_factory=list)
+
+
+class _Frame:
+    """The locals and captures of one route or one handler call."""
+
+    __slots__ = ("bound", "locals", "match")
+
+    def __init__(self, match: re.Match | None, local_values: dict[str, Any] | None = None) -> None:
+        self.match = match
+        self.locals = local_values or {}
+        self.bound: dict[int, re.Match] = {}
+
+
+class Runtime:
+    """Executes a compiled route graph for parked calls (``await runtime.route(sess)``)."""
+
+    StopRouting = StopRouting
+
+    def __init__(self, graph: nx.DiGraph, *, clock: Callable[[], dt.datetime] | None = None,
+                 seed: int | None = None, rng: random.Random | None = None,
+                 error_cause: str = ERROR_CAUSE, python_timeout: float | None = 30.0,
+                 python_threads: int = 32, executor: ThreadPoolExecutor | None = None) -> None:
+        self.graph = graph
+        self.clock = clock or timeofday.system_clock
+        self.rng = rng or random.Random(seed)
+        self.error_cause = error_cause
+        self.python_timeout = python_timeout
+        self._python_threads = python_threads
+        self._executor = executor  # shared between the runtimes of one app across reloads
+        self._owns_executor = executor is None
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self.nodes = graph.nodes
+        # node -> {edge label: target}: following an edge is one dict lookup.
+        self.edges: dict[int, dict[str, int]] = {
+            n: {d["label"]: t for t, d in succ.items()} for n, succ in graph.adjacency()}
+        self.stats = {"routed": 0, "rejected": 0, "no-route": 0, "no-dialplan": 0, "error": 0}
+
+    def now(self) -> dt.datetime:
+        """The runtime's clock (the Python Router's ``router.now()``)."""
+        return self.clock()
+
+    async def route(self, sess: Session, *, trace: bool = False,
+                    on_step: Callable[[Step], None] | None = None) -> Outcome:
+        """Route one parked call; never raises (except cancellation)."""
+        run = _CallRun(self, sess, trace or on_step is not None, on_step)
+        await run.run()
+        self.stats[run.outcome.result] = self.stats.get(run.outcome.result, 0) + 1
+        return run.outcome
+
+    # -- the Python escape hatch ----------------------------------------------------------
+
+    def function(self, ref: str) -> Callable[..., Any]:
+        """Import ``package.module:function`` once."""
+        func = self._functions.get(ref)
+        if func is None:
+            module_name, _, name = ref.rpartition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError as exc:
+                raise EvalError(f"cannot import {module_name!r} for {ref}: {exc}") from exc
+            func = getattr(module, name, None)
+            if not callable(func):
+                raise EvalError(f"{ref}: module {module_name!r} has no function {name!r}")
+            self._functions[ref] = func
+        return func
+
+    async def call_python(self, ref: str, sess: Session, match: re.Match | None,
+                          args: list[Any], kwargs: dict[str, Any]) -> Any:
+        func = self.function(ref)
+        async with asyncio.timeout(self.python_timeout):
+            if inspect.iscoroutinefunction(func) or not self._python_threads:
+                result = func(sess, match, self, *args, **kwargs)
+            else:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(self._python_threads,
+                                                        thread_name_prefix="switchy-swr")
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(
+                    self._executor, functools.partial(func, sess, match, self, *args, **kwargs))
+            if inspect.isawaitable(result):
+                result = await result
+        return result
+
+    def close(self) -> None:
+        """Stop the worker threads this runtime started (not a shared executor)."""
+        if self._executor is not None and self._owns_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+class _CallRun:
+    """The walk for one call (it is also the evaluator's ``Env``)."""
+
+    def __init__(self, runtime: Runtime, sess: Session, trace: bool,
+                 on_step: Callable[[Step], None] | None) -> None:
+        self.rt = runtime
+        self.sess = sess
+        self.nodes = runtime.nodes
+        self.edges = runtime.edges
+        self.outcome = Outcome(sess.uuid)
+        self.trace = trace
+        self.on_step = on_step
+        self.frame = _Frame(None)
+        self.stack: list[tuple[int | None, _Frame]] = []
+        self.node = -1
+        self.attrs: dict[str, Any] = {}
+        self.tz: dt.tzinfo | None = None
+        self._now: dt.datetime | None = None
+        self.last_match: re.Match | None = None
+        self.route_title: str | None = None
+        self.handlers = {
+            "select": self._select, "dialplan": self._dialplan, "guard": self._guard,
+            "reject": self._reject, "table": self._table, "match": self._match,
+            "condition": self._condition, "action": self._action, "call": self._call,
+            "python": self._python, "assign": self._assign, "pass": self._next,
+            "return": self._next, "handler": self._next, "exit": self._exit,
+            "stop": self._stop, "end": self._end,
+        }
+
+    # -- driving ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        out = self.outcome
+        try:
+            await self.walk(self.rt.graph.graph["root"], one_route=False)
+        except StopRouting:
+            out.stopped = True
+            self.step("stopped by Python (StopRouting)")
+        except CommandFailed as exc:
+            if self.channel_gone(exc):
+                out.gone = True
+                self.step(f"the call is gone: {exc}")
+            else:
+                await self.fail(str(exc))
+        except (EvalError, ValueError, TypeError, LookupError, TimeoutError) as exc:
+            await self.fail(_describe(exc))
+        except Exception as exc:  # a Python function's own bug: the call still ends cleanly
+            self.sess.log.error("dialplan error", exc_info=True)
+            await self.fail(_describe(exc))
+
+    def channel_gone(self, exc: Exception) -> bool:
+        message = str(exc)
+        return self.sess.hungup or "No such channel" in message or "invalid session" in message
+
+    async def fail(self, message: str) -> None:
+        out = self.outcome
+        where = self.attrs.get("span")
+        out.result, out.error, out.cause = "error", message, self.rt.error_cause
+        self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, message,
+                            f" (at {where})" if where else "", self.rt.error_cause)
+        self.step(f"error: {message}; hang up {self.rt.error_cause}")
+        if not self.sess.hungup:
+            with contextlib.suppress(CommandFailed):
+                await self.sess.hangup(self.rt.error_cause)
+
+    async def walk(self, start: int, *, one_route: bool) -> None:
+        """Follow edges from ``start``; with ``one_route``, return at the next route."""
+        node: int | None = start
+        first = True
+        while node is not None:
+            attrs = self.nodes[node]
+            if one_route and not first and not self.stack and attrs["kind"] in ROUTE_BOUNDARY:
+                return
+            first = False
+            self.node, self.attrs = node, attrs
+            node = await self.handlers[attrs["kind"]](node, attrs)
+
+    def step(self, note: str = "") -> None:
+        if not self.trace:
+            return
+        a = self.attrs
+        s = Step(self.node, a.get("kind", ""), a.get("label", ""), note, len(self.stack),
+                 a.get("span"))
+        self.outcome.steps.append(s)
+        if self.on_step is not None:
+            self.on_step(s)
+
+    # -- node kinds -----------------------------------------------------------------------------
+
+    async def _next(self, node: int, attrs: dict) -> int | None:
+        self.step()
+        return self.edges[node].get("next")
+
+    async def _select(self, node: int, attrs: dict) -> int | None:
+        header = attrs["header"]
+        value = self.sess.get(header)
+        dialplans = self.rt.graph.graph["dialplans"]
+        name = value if value in dialplans else ("default" if "default" in dialplans else None)
+        if name is None:
+            self.outcome.result = "no-dialplan"
+            self.step(f"{header}={value!r}: no dialplan of that name and no default")
+            return None
+        self.outcome.dialplan = name
+        self.step(f"{header}={value!r} → dialplan {name}")
+        return dialplans[name]
+
+    async def _dialplan(self, node: int, attrs: dict) -> int | None:
+        tz_expr = attrs["timezone"]
+        note = ""
+        if tz_expr is not None:
+            value = await evaluate(tz_expr, self)
+            self.tz = timeofday.resolve_timezone(text(value)) if value is not None else None
+            if self.tz is None and value is not None:
+                self.sess.log.warning("unknown time zone %r; using the local time", value)
+            note = f"time zone {text(value) or 'local'}"
+        self.step(note)
+        return self.edges[node]["next"]
+
+    async def _guard(self, node: int, attrs: dict) -> int | None:
+        ok = truthy(await evaluate(attrs["expr"], self))
+        self.step("holds" if ok else "fails")
+        return self.edges[node]["match" if ok else "no-match"]
+
+    async def _reject(self, node: int, attrs: dict) -> int | None:
+        out = self.outcome
+        out.result, out.cause = "rejected", attrs["cause"]
+        self.step()
+        await self.sess.hangup(attrs["cause"])
+        return None
+
+    async def _end(self, node: int, attrs: dict) -> int | None:
+        out = self.outcome
+        if out.routes:
+            self.step("done")
+            return None
+        out.result, out.cause = "no-route", attrs["cause"]
+        self.step("no route ran")
+        await self.sess.hangup(attrs["cause"])
+        return None
+
+    async def _table(self, node: int, attrs: dict) -> int | None:
+        index = attrs["index"]
+        routes = attrs["routes"]
+        get = self.sess.get
+        key = index.values(get)
+        candidates = index.candidates(key)
+        self.step(f"{len(candidates)} candidate route(s) of {attrs['count']}")
+        position = -1
+        while True:
+            values = index.values(get)  # a route may have changed a header the index reads
+            if values != key:
+                key, candidates = values, index.candidates(values)
+            nxt = index.next_after(candidates, position)
+            if nxt is None:
+                break
+            await self.walk(routes[nxt], one_route=True)
+            if self.outcome.stopped:
+                return None
+            position = nxt
+        self.node, self.attrs = node, attrs
+        return self.edges[node]["exit"]
+
+    async def _match(self, node: int, attrs: dict) -> int | None:
+        regex = attrs["regex"]
+        m = None
+        if attrs["pattern"] is not None:
+            value = self.sess.get(attrs["field"])
+            m = regex.match(value) if value is not None else None
+            if m is None:
+                self.step("no match" if value is not None else f"no {attrs['field']}")
+                return self.edges[node]["no-match"]
+        self.frame = _Frame(m)
+        self.route_title = attrs["title"]
+        into = self.edges[node]["match"]
+        if self.nodes[into]["kind"] == "condition" and self.nodes[into]["role"] == "when":
+            self.step(_groups(m))
+        else:
+            self.outcome.routes.append(attrs["title"])
+            self.step(_groups(m))
+        return into
+
+    async def _condition(self, node: int, attrs: dict) -> int | None:
+        self.last_match = None
+        ok = truthy(await evaluate(attrs["expr"], self))
+        if ok and attrs["binds"] and self.last_match is not None:
+            self.frame.bound[node] = self.last_match
+        else:
+            self.frame.bound.pop(node, None)
+        if ok and attrs["role"] == "when":
+            self.outcome.routes.append(self.route_title or "")
+        self.step("true" if ok else "false")
+        return self.edges[node]["then" if ok else "else"]
+
+    async def _assign(self, node: int, attrs: dict) -> int | None:
+        value = await evaluate(attrs["expr"], self)
+        self.frame.locals[attrs["name"]] = value
+        self.step(f"{attrs['name']} = {value!r}")
+        return self.edges[node]["next"]
+
+    async def _stop(self, node: int, attrs: dict) -> int | None:
+        self.outcome.stopped = True
+        self.step("no further routes")
+        return None
+
+    async def _exit(self, node: int, attrs: dict) -> int | None:
+        self.step()
+        target, self.frame = self.stack.pop()
+        return target
+
+    async def _call(self, node: int, attrs: dict) -> int | None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise EvalError(f"handlers nest more than {MAX_DEPTH} deep")
+        entry = self.edges[node]["call"]
+        params: list[ast.Param] = self.nodes[entry]["params"]
+        names = [p.name.name for p in params]
+        values: dict[str, Any] = {}
+        positional, keywords = await self.arguments(attrs["args"])
+        if len(positional) > len(names):
+            raise EvalError(f"handler {attrs['target']}() takes {len(names)} positional arguments")
+        values.update(zip(names, positional, strict=False))
+        for name, value in keywords:
+            if name not in names:
+                raise EvalError(f"handler {attrs['target']}() has no parameter {name!r}")
+            values[name] = value
+        match = self.current_match()
+        frame = _Frame(match, {})
+        caller, self.frame = self.frame, frame
+        try:
+            for p in params:
+                if p.name.name in values:
+                    frame.locals[p.name.name] = values[p.name.name]
+                elif p.default is not None:
+                    frame.locals[p.name.name] = await evaluate(p.default, self)
+                else:
+                    raise EvalError(f"handler {attrs['target']}() needs {p.name.name!r}")
+        finally:
+            self.frame = caller
+        self.step(", ".join(f"{k}={v!r}" for k, v in frame.locals.items()))
+        self.stack.append((self.edges[node]["next"], caller))
+        self.frame = frame
+        return entry
+
+    async def _python(self, node: int, attrs: dict) -> int | None:
+        positional, keywords = await self.arguments(attrs["args"])
+        result = await self.rt.call_python(attrs["ref"], self.sess, self.current_match(),
+                                           positional, dict(keywords))
+        if result is True:
+            self.outcome.stopped = True
+            self.step("returned True: no further routes")
+            return None
+        self.step()
+        return self.edges[node]["next"]
+
+    async def _action(self, node: int, attrs: dict) -> int | None:
+        action = ACTIONS[attrs["action"]]
+        positional, keywords = await self.arguments(attrs["args"])
+        bound = bind(action, positional, keywords)
+        if bound.problems:
+            raise EvalError(bound.problems[0][1])
+        values: dict[str, Any] = {}
+        for p in action.params:
+            value = bound.values.get(p.name)
+            if value is None:
+                if p.default is REQUIRED:
+                    raise EvalError(f"{action.name}() needs a value for {p.name!r}, got none")
+                value = p.default
+            values[p.name] = None if value is None else p.type.coerce(value)
+        sess = self.sess
+        if action.kind == "log":
+            getattr(sess.log, values["level"])("%s", values["message"])
+            self.step(f"log {values['level']}: {values['message']}")
+            return self.edges[node]["next"]
+        if action.kind == "mapping":
+            command = sess.setvars({k: text(v) for k, v in bound.extra.items()})
+        else:
+            command = getattr(sess, action.method)(**values)
+        self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
+        await command
+        if action.name in _ENDS_ROUTING:
+            self.outcome.stopped = True
+            return None
+        return self.edges[node]["next"]
+
+    # -- arguments, captures ---------------------------------------------------------------
+
+    async def arguments(self, args: list[ast.Arg]) -> tuple[list[Any], list[tuple[str, Any]]]:
+        positional: list[Any] = []
+        keywords: list[tuple[str, Any]] = []
+        for arg in args:
+            value = await evaluate(arg.value, self)
+            if arg.name is None:
+                positional.append(value)
+            else:
+                keywords.append((arg.name.name, value))
+        return positional, keywords
+
+    def current_match(self) -> re.Match | None:
+        bound = self.frame.bound
+        if bound:
+            for cond in self.attrs.get("captures", ()):
+                m = bound.get(cond)
+                if m is not None:
+                    return m
+        return self.frame.match
+
+    # -- the evaluator's Env ---------------------------------------------------------------------
+
+    def local(self, name: str) -> tuple[bool, Any]:
+        local_values = self.frame.locals
+        if name in local_values:
+            return True, local_values[name]
+        return False, None
+
+    def header(self, name: str) -> str | None:
+        return self.sess.get(name)
+
+    def builtin(self, name: str) -> Any:
+        if name == "inbound":
+            return self.sess.is_inbound()
+        if name == "outbound":
+            return self.sess.is_outbound()
+        if name == "uuid":
+            return self.sess.uuid
+        if name in timeofday.LIMITS or name in ("time", "date", "now"):
+            if self._now is None:
+                clock = self.rt.clock
+                # A wall clock (``simulate --at`` without offset) is already local time.
+                self._now = clock() if getattr(clock, "wall_clock", False) \
+                    else timeofday.local_now(clock, self.tz)
+            return timeofday.read(name, self._now)
+        return MISSING
+
+    def capture(self, ref: int | str) -> Any:
+        m = self.current_match()
+        if m is None:
+            return None
+        try:
+            return m.group(ref)
+        except IndexError:  # a group the pattern does not have (handlers see any caller's)
+            return None
+
+    def matched(self, m: re.Match) -> None:
+        self.last_match = m
+
+    def function(self, name: str, args: list[Any]) -> Any:
+        if name == "randint":
+            low, high = (_whole(a) for a in args)
+            return self.rt.rng.randint(low, high)
+        if name == "random":
+            return self.rt.rng.random()
+        if name == "header":
+            return self.sess.get(text(args[0])) if args else None
+        raise EvalError(f"unknown function {name}()")
+
+    async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        return await self.rt.call_python(ref, self.sess, self.current_match(), args, kwargs)
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool):
+        raise EvalError("randint() takes whole numbers")
+    try:
+        return int(str(value))
+    except ValueError:
+        raise EvalError(f"randint() takes whole numbers, got {value!r}") from None
+
+
+def _groups(m: re.Match | None) -> str:
+    if m is None:
+        return "matches"
+    groups = [f"${i}={g!r}" for i, g in enumerate(m.groups(), 1) if g is not None]
+    return "match" + (f" {' '.join(groups)}" if groups else "")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "a Python function did not finish in time"
+    return str(exc) or type(exc).__name__
