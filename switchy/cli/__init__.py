@@ -12,6 +12,8 @@ SUBCOMMANDS = (
     "switchy.cli.emulate",
     "switchy.cli.check",
     "switchy.cli.fmt",
+    "switchy.cli.simulate",
+    "switchy.cli.run",
 )
 
 

@@ -1,0 +1,232 @@
+"""A plausible mix of calls for a dialplan: numbers that its routes actually match.
+
+``switchy run --emulate`` drives these through the emulated cluster so that a demo
+exercises every route: for each route a value its pattern matches (made up from the
+regex), the headers its guards and ``when`` ask for by plain equality, the context
+its dialplan is selected by — and a few numbers nothing matches.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from switchy.dialplan import ast, patterns
+
+try:  # Python 3.11+: the regex parser moved
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+_DIGITS = "0123456789"
+_WORD = "abcdefghijklmnopqrstuvwxyz" + _DIGITS
+
+
+class _GiveUp(Exception):
+    pass
+
+
+def sample(pattern: str, rng: random.Random) -> str | None:
+    """A value ``pattern`` matches (as ``patterns.match`` reads it), or None if none found."""
+    regex = patterns.to_regex(pattern)
+    try:
+        parsed = _p.parse(regex)
+    except re.error:
+        return None
+    for _ in range(20):
+        groups: dict[int, str] = {}
+        try:
+            value = _gen(parsed, rng, groups)
+        except _GiveUp:
+            return None
+        if patterns.match(pattern, value) is not None:
+            return value
+    return None
+
+
+def _gen(items, rng: random.Random, groups: dict[int, str]) -> str:
+    out = []
+    for op, arg in items:
+        out.append(_one(op, arg, rng, groups))
+    return "".join(out)
+
+
+def _one(op, arg, rng: random.Random, groups: dict[int, str]) -> str:
+    if op is _c.LITERAL:
+        return chr(arg)
+    if op is _c.NOT_LITERAL:
+        return "1" if chr(arg) != "1" else "2"
+    if op is _c.ANY:
+        return rng.choice(_DIGITS)
+    if op is _c.IN:
+        return _in(arg, rng)
+    if op is _c.BRANCH:
+        return _gen(rng.choice(arg[1]), rng, groups)
+    if op is _c.SUBPATTERN:
+        group, _add, _del, body = arg
+        text = _gen(body, rng, groups)
+        if group is not None:
+            groups[group] = text
+        return text
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        low, high, body = arg
+        if high is _c.MAXREPEAT:  # `.*`, `\d+`: a phone-number-like run
+            count = rng.randint(max(low, 4), max(low, 4) + 6)
+        else:
+            count = rng.randint(low, min(high, low + 6))
+        return "".join(_gen(body, rng, groups) for _ in range(count))
+    if op is _c.AT:
+        return ""
+    if op is _c.GROUPREF:
+        return groups.get(arg, "")
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _gen(arg, rng, groups)
+    raise _GiveUp(str(op))
+
+
+def _in(items, rng: random.Random) -> str:
+    negate = any(op is _c.NEGATE for op, _ in items)
+    allowed: list[str] = []
+    for op, arg in items:
+        if op is _c.LITERAL:
+            allowed.append(chr(arg))
+        elif op is _c.RANGE:
+            low, high = arg
+            allowed.extend(chr(c) for c in range(low, min(high, low + 64) + 1))
+        elif op is _c.CATEGORY:
+            allowed.extend({_c.CATEGORY_DIGIT: _DIGITS, _c.CATEGORY_WORD: _WORD,
+                            _c.CATEGORY_SPACE: " "}.get(arg, ""))
+    if negate:
+        choices = [c for c in _WORD + "+*#" if c not in allowed]
+        return rng.choice(choices) if choices else "~"
+    if not allowed:
+        raise _GiveUp("empty class")
+    digits = [c for c in allowed if c.isdigit()]
+    return rng.choice(digits or allowed)
+
+
+# -- calls ---------------------------------------------------------------------------------
+
+# How the emulator's ``place_call`` sets a header.
+_PLACE = {
+    "Caller-Destination-Number": "destination",
+    "Caller-Caller-ID-Number": "caller_id_number",
+    "Caller-Caller-ID-Name": "caller_id_name",
+    "Caller-Context": "context",
+    "Caller-Network-Addr": "network_addr",
+}
+
+
+@dataclass
+class PlannedCall:
+    """One call to place: what it is meant to exercise and the headers that get it there."""
+
+    purpose: str  # "route NAME", "no route"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def place_kwargs(self) -> dict:
+        """Keywords for ``EmulatedNode.place_call``."""
+        kwargs: dict = {"destination": self.headers.get("Caller-Destination-Number", "0")}
+        variables: dict[str, str] = {}
+        for name, value in self.headers.items():
+            if name == "Caller-Destination-Number":
+                continue
+            if name in _PLACE:
+                kwargs[_PLACE[name]] = value
+            elif name.startswith("variable_"):
+                variables[name[len("variable_"):]] = value
+        if variables:
+            kwargs["variables"] = variables
+        return kwargs
+
+
+def settable(name: str) -> bool:
+    return name in _PLACE or name.startswith("variable_")
+
+
+def equalities(expr: ast.Expr | None) -> dict[str, str]:
+    """Headers that ``expr`` requires by plain ``Header == "text"`` (through ``and``)."""
+    out: dict[str, str] = {}
+    if expr is None:
+        return out
+    if isinstance(expr, ast.BoolOp) and expr.op == "and":
+        for operand in expr.operands:
+            out.update(equalities(operand))
+    elif isinstance(expr, ast.Compare) and expr.op == "==" and isinstance(expr.left, ast.Name) \
+            and isinstance(expr.right, ast.Str | ast.Number) and settable(expr.left.name):
+        out[expr.left.name] = str(expr.right.value)
+    elif isinstance(expr, ast.Compare) and expr.op == "=~" and isinstance(expr.left, ast.Name) \
+            and isinstance(expr.right, ast.Str) and settable(expr.left.name):
+        value = sample(expr.right.value, random.Random(expr.right.value))
+        if value is not None:
+            out[expr.left.name] = value
+    return out
+
+
+@dataclass
+class _Template:
+    purpose: str
+    base: dict[str, str]
+    field: str | None = None
+    pattern: str | None = None
+
+
+def templates(graph: nx.DiGraph) -> list[_Template]:
+    """One template per route whose calls switchy can set up, plus one miss per dialplan."""
+    out: list[_Template] = []
+    nodes = graph.nodes
+    select = graph.graph["select"]
+
+    def follow(node: int, label: str) -> int | None:
+        return next((t for t, d in graph.succ[node].items() if d["label"] == label), None)
+
+    for name, entry in graph.graph["dialplans"].items():
+        base: dict[str, str] = {}
+        if name != "default" and settable(select):
+            base[select] = name
+        node = follow(entry, "next")
+        while node is not None and nodes[node]["kind"] == "guard":
+            base.update(equalities(nodes[node]["expr"]))
+            node = follow(node, "match")
+        matches = sorted((n for n, a in nodes(data=True) if a["kind"] == "match"
+                          and a["dialplan"] == name), key=lambda n: nodes[n]["route_index"])
+        for m in matches:
+            a = nodes[m]
+            headers = dict(base)
+            into = follow(m, "match")
+            if into is not None and nodes[into]["kind"] == "condition" \
+                    and nodes[into]["role"] == "when":
+                headers.update(equalities(nodes[into]["expr"]))
+            if a["pattern"] is not None and not settable(a["field"]):
+                continue
+            out.append(_Template(f"{name}: {a['title']}", headers, a["field"], a["pattern"]))
+        out.append(_Template(f"{name}: (a number no route is meant for)", base, None, "99"))
+    return out
+
+
+def plan(graph: nx.DiGraph, count: int, seed: int | None = None) -> list[PlannedCall]:
+    """``count`` calls cycling through every route of every dialplan, plus misses;
+    each call gets its own made-up number."""
+    rng = random.Random(seed)
+    usable = []
+    for t in templates(graph):
+        if (t.field is None and t.pattern is not None) or t.pattern is None \
+                or sample(t.pattern, rng) is not None:
+            usable.append(t)
+    calls = []
+    for i in range(count if usable else 0):
+        t = usable[i % len(usable)]
+        headers = dict(t.base)
+        if t.field is None and t.pattern is not None:  # a miss
+            headers["Caller-Destination-Number"] = t.pattern + "".join(
+                rng.choice(_DIGITS) for _ in range(6))
+        elif t.pattern is not None and t.field is not None:
+            headers[t.field] = sample(t.pattern, rng) or ""
+        headers.setdefault("Caller-Destination-Number", str(rng.randint(2000, 2999)))
+        calls.append(PlannedCall(t.purpose, headers))
+    return calls
