@@ -8,32 +8,35 @@ from __future__ import annotations
 
 import re
 
-# Bytes FreeSWITCH leaves alone: letters, digits and ! $ ' ( ) * , - . / _ ~
-_SAFE = frozenset(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!$'()*,-./_~"
-)
-_ESCAPES = tuple(chr(b) if b in _SAFE else f"%{b:02X}" for b in range(256))
-# Anything outside the safe set, except a '%' already followed by two uppercase hex digits.
-_NEEDS_ENCODING = re.compile(rb"%(?![0-9A-F]{2})|[^A-Za-z0-9!$'()*,\-./_~%]")
-_PRE_ENCODED = re.compile(rb"%[0-9A-F]{2}")
+# Characters FreeSWITCH leaves alone: letters, digits and ! $ ' ( ) * , - . / _ ~
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9!$'()*,\-./_~]*")
+# Anything else, except a '%' already followed by two uppercase hex digits.
+_UNSAFE_CHAR = re.compile(r"%(?![0-9A-F]{2})|[^A-Za-z0-9!$'()*,\-./_~%]")
+_ESCAPED: dict[str, str] = {}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    escaped = _ESCAPED.get(char)
+    if escaped is None:
+        escaped = "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogateescape"))
+        if len(_ESCAPED) < 4096:
+            _ESCAPED[char] = escaped
+    return escaped
+
+
+# Unsafe ASCII characters (no '%': it needs a look at what follows) for str.translate.
+_ASCII_TABLE = {c: f"%{c:02X}" for c in range(128)
+                if not _SAFE_TEXT.fullmatch(chr(c)) and c != 0x25}
 
 
 def url_encode(value: str) -> str:
     """Encode ``value`` exactly as ``switch_url_encode`` does (UTF-8, uppercase hex)."""
-    raw = value.encode("utf-8", "surrogateescape")
-    if _NEEDS_ENCODING.search(raw) is None:
+    if _SAFE_TEXT.fullmatch(value):
         return value
-    out: list[str] = []
-    i, n = 0, len(raw)
-    while i < n:
-        b = raw[i]
-        if b == 0x25 and _PRE_ENCODED.match(raw, i):  # '%XX' is copied, never double-encoded
-            out.append(raw[i : i + 3].decode("ascii"))
-            i += 3
-            continue
-        out.append(_ESCAPES[b])
-        i += 1
-    return "".join(out)
+    if value.isascii() and "%" not in value:
+        return value.translate(_ASCII_TABLE)
+    return _UNSAFE_CHAR.sub(_escape, value)
 
 
 _HEX_BYTES = {f"{a}{b}": bytes.fromhex(f"{a}{b}") for a in "0123456789ABCDEFabcdef" for b in "0123456789ABCDEFabcdef"}
