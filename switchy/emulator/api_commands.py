@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from . import endpoints
-from .applications import UuidBridge, play, schedule_hangup, send_digits, start_recording, stop_recording
+from .applications import UuidBridge, schedule_hangup, send_digits, start_recording, stop_recording
 from .causes import normalize_cause
 from .channel import CS_HANGUP, Channel
 from .session import Message, queue_message
@@ -318,13 +318,15 @@ async def hupall(node: EmulatedNode, args: str) -> str:
     return f"+OK hangup all channels with cause {cause}\n"
 
 
-@command("uuid_playback")
-async def uuid_playback(node: EmulatedNode, args: str) -> str:
+@command("uuid_audio")
+async def uuid_audio(node: EmulatedNode, args: str) -> str:
+    """Mute or adjust levels; the emulator has no audio, so it only remembers the request."""
     parts = args.split()
     ch = _live(node, parts[0]) if parts else None
-    if ch is None or len(parts) < 2:
-        return NO_SUCH_CHANNEL
-    await play(ch, parts[1], None)
+    if ch is None:
+        return "-ERR No such channel!\n"
+    if len(parts) >= 5 and parts[1] == "start" and parts[3] == "mute":
+        ch.set_var(f"audio_mute_{parts[2]}", parts[4])
     return "+OK\n"
 
 

@@ -317,7 +317,25 @@ def _file_type(path: str) -> str:
 
 @app("playback")
 async def playback(ch: Channel, arg: str, run: Run) -> None:
-    await play(ch, arg.strip(), run)
+    """One file, or several joined by ``playback_delimiter``; a ``{var=...}`` prefix
+    configures the file handle and is not part of the path."""
+    text = arg.strip()
+    if text.startswith("{") and "}" in text:
+        text = text[text.index("}") + 1:]
+    delimiter = ch.variables.get("playback_delimiter")
+    paths = text.split(delimiter) if delimiter else [text]
+    if text.startswith("file_string://"):
+        paths = text[len("file_string://"):].split("!")
+    for path in paths:
+        if not ch.up or await play(ch, path, run) == "break":
+            return
+
+
+@app("endless_playback")
+async def endless_playback(ch: Channel, arg: str, run: Run) -> None:
+    while ch.up and await play(ch, arg.strip(), run) == "FILE PLAYED":
+        if ch.break_requested or not ch.up:
+            return
 
 
 async def play(ch: Channel, path: str, run: Run | None) -> str:
@@ -348,7 +366,7 @@ async def play(ch: Channel, path: str, run: Run | None) -> str:
     status = "done" if result == "done" else "break"
     ch.fire("PLAYBACK_STOP", after=[*about, ("Playback-Status", status)])
     ch.set_var("current_application_response", "FILE PLAYED")
-    return "FILE PLAYED"
+    return "FILE PLAYED" if result == "done" else "break"
 
 
 @app("speak")
@@ -360,6 +378,63 @@ async def speak(ch: Channel, arg: str, run: Run) -> None:
         return
     ch.played.append(f"speak:{text}")
     await media_wait(ch, max(0.2, 0.06 * len(text)), run)
+
+
+@app("privacy")
+async def privacy(ch: Channel, arg: str, run: Run) -> None:
+    """Hide the caller's name and/or number (Caller-Privacy-Hide-*)."""
+    mode = arg.strip().lower()
+    p = ch.profile
+    p.hide_name = mode in ("full", "yes", "name", "true")
+    p.hide_number = mode in ("full", "yes", "number", "true")
+    ch.profile_changed()
+
+
+@app("voicemail")
+async def voicemail(ch: Channel, arg: str, run: Run) -> None:
+    """The caller hears the greeting, leaves a message, and hangs up."""
+    endpoints.answer(ch)
+    greeting = f"voicemail/vm-hello:{arg.strip()}"
+    if await play(ch, greeting, run) == "FILE PLAYED" and ch.up:
+        path = f"/var/lib/freeswitch/storage/voicemail/{'/'.join(arg.split()[1:])}/msg.wav"
+        start_recording(ch, path)
+        if await media_wait(ch, ch.node.config.default_file_duration, run) == "done":
+            stop_recording(ch, path)
+            ch.remote_hangup("NORMAL_CLEARING")
+
+
+@app("play_and_get_digits")
+async def play_and_get_digits(ch: Channel, arg: str, run: Run) -> None:
+    """``min max tries timeout terminators file invalid_file var [regex [digit_timeout]]``:
+    digits the far end sends (``call.send_dtmf``) while it plays or before the timeout."""
+    parts = arg.split()
+    if len(parts) < 8:
+        return
+    low, high, tries, timeout = (_int(x, 0) for x in parts[:4])
+    terminators, sound, var = parts[4], parts[5], parts[7]
+    pattern = parts[8] if len(parts) > 8 else None
+    for _ in range(max(1, tries)):
+        mark = len(ch.dtmf_received)
+
+        def collected(mark: int = mark) -> str:
+            return "".join(ch.dtmf_received[mark:])
+
+        def complete(mark: int = mark) -> bool:
+            got = collected(mark)
+            return len(got) >= high or any(t in got for t in terminators)
+
+        await play(ch, sound, run)
+        if ch.up and not complete():
+            await media_wait(ch, timeout / 1000.0, run, until=complete)
+        if not ch.up:
+            return
+        digits = collected()
+        for t in terminators:
+            digits = digits.split(t)[0]
+        digits = digits[:high]
+        if low <= len(digits) <= high and (pattern is None or re.fullmatch(pattern, digits)):
+            ch.set_var(var, digits)
+            return
 
 
 @app("record_session")

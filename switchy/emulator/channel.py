@@ -67,6 +67,8 @@ class CallerProfile:
     rdnis: str = ""
     channel_name: str = ""
     profile_index: str = "1"
+    hide_name: bool = False
+    hide_number: bool = False
     times: list[int] = field(default_factory=lambda: [0] * len(_TIME_FIELDS))
 
     def items(self, prefix: str, *, with_index: bool = True) -> list[tuple[str, str]]:
@@ -90,8 +92,9 @@ class CallerProfile:
                 out.append((f"{prefix}-{suffix}", value))
         out.extend((f"{prefix}-{name}", str(t)) for name, t in zip(_TIME_FIELDS, self.times,
                                                                     strict=True))
-        out += [(f"{prefix}-Screen-Bit", "true"), (f"{prefix}-Privacy-Hide-Name", "false"),
-                (f"{prefix}-Privacy-Hide-Number", "false")]
+        out += [(f"{prefix}-Screen-Bit", "true"),
+                (f"{prefix}-Privacy-Hide-Name", "true" if self.hide_name else "false"),
+                (f"{prefix}-Privacy-Hide-Number", "true" if self.hide_number else "false")]
         return out
 
     def clone(self) -> CallerProfile:
@@ -234,6 +237,12 @@ class Channel:
         self._waiters.append((name, future))
         async with asyncio.timeout(timeout):
             await future
+
+    async def wait_event_count(self, name: str, count: int, timeout: float | None = 5.0) -> None:
+        """Wait until ``name`` has been fired ``count`` times for this channel."""
+        async with asyncio.timeout(timeout):
+            while self.history.count(name) < count:
+                await self.wait_event_any((name,))
 
     async def wait_event_any(self, names: tuple[str, ...], timeout: float | None = None) -> str:
         """Wait for the next event named one of ``names``; returns which one fired."""

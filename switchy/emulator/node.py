@@ -97,6 +97,7 @@ class EmulatedNode:
         self.channels: dict[str, Channel] = {}  # live channels (until CHANNEL_DESTROY)
         self.calls: list[Channel] = []  # every channel ever created, in order
         self.commands: list[ReceivedCommand] = []
+        self.errors: list[BaseException] = []  # emulator failures (a test should see none)
         self.listeners: list[Listener] = []
         self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
         self.tasks: set[asyncio.Task[Any]] = set()

@@ -374,7 +374,8 @@ class Listener(asyncio.Protocol):
                 await self._handle(frame)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                self.node.errors.append(exc)
                 log.exception("%r: failed on a command; the connection goes on", self)
                 self._holding = False
                 self._flush()

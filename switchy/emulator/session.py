@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,8 @@ def start(channel: Channel, flow: Callable[[Channel], Awaitable[None]]) -> None:
             await flow(channel)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
+            channel.node.errors.append(exc)
             log.exception("%s: session failed", channel.name)
             channel.hangup("CRASH")
         if not channel.ended:
@@ -242,6 +244,7 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
                     "switch_core_session_execute_application_get_flags", 2811)
         ch.hangup("DESTINATION_OUT_OF_ORDER")
         return
+    arg = expand(ch, arg)
     run = Run(app, arg, app_uuid or str(uuidlib.uuid4()), locked)
     ch.applications.append((app, arg))
     ch.last_app = (app, arg)
@@ -258,6 +261,22 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
     ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),
                                                ("Application-UUID", run.uuid),
                                                *_name(app_uuid_name)])
+
+
+_VARIABLE = re.compile(r"\$(\$?)\{([^${}]+)\}")
+
+
+def expand(ch: Channel, text: str) -> str:
+    """switch_channel_expand_variables, simply: ``${var}`` and ``$${global}``."""
+    if "${" not in text:
+        return text
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(1):
+            return ch.node.global_vars.get(match.group(2), "")
+        return ch.variables.get(match.group(2), "")
+
+    return _VARIABLE.sub(value, text)
 
 
 def _name(value: str | None) -> list[tuple[str, str]]:
@@ -320,7 +339,8 @@ async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
         if ch.break_requested:
             ch.break_requested = False
             return "break"
-        if ch.transfer_to is not None or ch.park_requested or ch.bridge_request is not None:
+        if ch.transfer_to is not None or ch.park_requested or ch.bridge_request is not None \
+                or ch.pending_apps is not None:
             return "break"
         if until is not None and until():
             return "until"

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from switchy.esl.codec import url_decode
 from switchy.esl.frames import Frame, FrameParser
@@ -74,6 +75,10 @@ def seen(frame: Frame) -> Seen:
     elif ctype == "text/event-json":
         for name, value in json.loads(frame.body, object_pairs_hook=list):
             pairs.append((name, value if isinstance(value, str) else json.dumps(value)))
+    elif ctype == "text/event-xml":
+        headers = ElementTree.fromstring(frame.body).find("headers")
+        for element in headers if headers is not None else ():
+            pairs.append((element.tag, url_decode(element.text or "")))
     return Seen(ctype, outer, pairs, frame.body, raw)
 
 
@@ -198,11 +203,12 @@ def by_channel(frames: list[Seen]) -> list[list[Seen]]:
 
 
 def channel_differences(mine: list[Seen], real: list[Seen], *,
-                        variables: bool = True) -> list[str]:
+                        variables: str = "order") -> list[str]:
     """Per channel: the same events in the same order, with the same header names.
 
     Across channels the interleaving depends on FreeSWITCH's threads, so it is not
-    compared. ``variables=False`` leaves channel variables out of the comparison.
+    compared. ``variables="set"`` compares channel variables as a set (their order
+    depends on when SIP messages arrived), ``"ignore"`` leaves them out.
     """
     problems = []
     ours, theirs = by_channel(mine), by_channel(real)
@@ -214,7 +220,12 @@ def channel_differences(mine: list[Seen], real: list[Seen], *,
             continue
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             xn, yn = x.names, y.names
-            if not variables:
+            if variables != "order":
+                xv = {h for h in xn if h.startswith("variable_")}
+                yv = {h for h in yn if h.startswith("variable_")}
+                if variables == "set" and xv != yv:
+                    problems.append(f"channel {n} #{i} {x.label}: variables missing "
+                                    f"{sorted(yv - xv)}, extra {sorted(xv - yv)}")
                 xn = [h for h in xn if not h.startswith("variable_")]
                 yn = [h for h in yn if not h.startswith("variable_")]
             if xn != yn:
