@@ -100,6 +100,13 @@ def _sip_check(v):
     return None
 
 
+def _sip(v):
+    err = _sip_check(v)
+    if err:
+        raise ValueError(err)
+    return v
+
+
 def _bool_check(v):
     return None if isinstance(v, bool) else f"expected true or false, got {_show(v)}"
 
@@ -182,7 +189,7 @@ def _params(v):
 TEXT = ArgType("text", _text_check, _text)
 INTEGER = ArgType("whole number", _int_check, _int)
 COUNT = ArgType("number of 0 or more", _nonneg_check, _int)
-SIP_CODE = ArgType("SIP response code", _sip_check, lambda v: v)
+SIP_CODE = ArgType("SIP response code", _sip_check, _sip)
 BOOLEAN = ArgType("true or false", _bool_check, _bool)
 PATHS = ArgType("file path or list of paths", _paths_check, _paths)
 HANGUP_CAUSE = _enum("hangup cause", tuple(HANGUP_CAUSES), upper=True)

@@ -105,6 +105,7 @@ class _Compiler:
         for h in program.handlers:
             self.handlers.setdefault(h.name.name, h)
         self.handler_entries: dict[str, int] = {}
+        self.returns: list[Exit] = []  # `return` nodes of the route or handler being compiled
 
     # -- building blocks ------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class _Compiler:
                           title=title, route_index=position, field=field, pattern=pattern,
                           regex=regex)
         exits: list[Exit] = []
+        self.returns = []
         if pattern is not None:
             exits.append((match, "no-match"))
         into: list[Exit] = [(match, "match")]
@@ -239,7 +241,7 @@ class _Compiler:
         else:  # pragma: no cover - the grammar requires a body or a target
             entry, body_exits = self.node("pass", "(empty)", route.span), []
         self.connect(into, entry)
-        return match, exits + body_exits
+        return match, exits + body_exits + self.returns
 
     # -- statements -----------------------------------------------------------------------------
 
@@ -267,7 +269,8 @@ class _Compiler:
             return self.node("stop", "stop", stmt.span), []
         if isinstance(stmt, ast.Return):
             n = self.node("return", "return", stmt.span)
-            return n, [(n, "next")]
+            self.returns.append((n, "next"))  # joins the route's or handler's end
+            return n, []
         if isinstance(stmt, ast.Assign):
             n = self.node("assign", self.source(stmt.span), stmt.span, name=stmt.target.name,
                           expr=stmt.value)
@@ -341,7 +344,9 @@ class _Compiler:
         name = handler.name.name
         entry = self.handler_entries[name]
         self.owner, self.captures = _Owner(None, name), ()
+        self.returns = []
         body, exits = self.block(handler.body)
+        exits += self.returns
         self.edge(entry, body, "next")
         end = self.node("exit", f"end of {name}", None, name=name)
         self.connect(exits, end)
