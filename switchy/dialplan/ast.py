@@ -365,3 +365,28 @@ def walk(node: object):
         else:
             continue
         stack.extend(reversed(children))
+
+
+def _children(node: Node):
+    for name in node.__dataclass_fields__:
+        if name == "span":
+            continue
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from (v for v in value if isinstance(v, Node))
+
+
+def enclosing(root: Node, offset: int) -> list[Node]:
+    """The nodes whose span holds character ``offset``, outermost first: what an editor's
+    cursor is in. A span's end counts as inside (a cursor right after a name is on that
+    name); where two siblings touch, the earlier one wins."""
+    path: list[Node] = []
+    node: Node | None = root
+    while node is not None:
+        path.append(node)
+        node = next((c for c in _children(node)
+                     if c.span.start <= offset <= c.span.end and c.span.end >= c.span.start
+                     and not (c.span.start == c.span.end == 0 and offset)), None)
+    return path

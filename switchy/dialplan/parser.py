@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters
+from lark.lexer import BasicLexer, LexerThread
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
@@ -69,6 +71,8 @@ class ParseResult:
     diagnostics: list[dg.Diagnostic] = field(default_factory=list)
     comments: list[ast.Comment] = field(default_factory=list)
     text: str = ""
+    clean_end: bool = True  # see recovery.Outcome.clean_end
+
 
     @property
     def ok(self) -> bool:
@@ -92,7 +96,47 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     if not isinstance(module, ast.Module):
         module = ast.Module([], span=ast.Span(file, 1, 1, 1, 1, 0, 0))
     diags = outcome.diagnostics + transformer.diagnostics
-    return ParseResult(module, diags, find_comments(text, file), text)
+    return ParseResult(module, diags, find_comments(text, file), text, outcome.clean_end)
+
+
+def expected_next(text: str) -> set[str]:
+    """Terminal names the grammar accepts right after ``text`` (e.g. ``{"LBRACE",
+    "WHEN"}`` after ``route r1 ``), earlier mistakes recovered: what an editor may
+    offer to complete. Never raises."""
+    text = text.replace("\x00", " ")
+    return RecoveringParse(lark_parser(), _vocabulary(), text, "<completion>",
+                           "start").expected_next()
+
+
+@functools.cache
+def _basic_lexer() -> BasicLexer:
+    return BasicLexer(lark_parser().lexer_conf)
+
+
+def tokens(text: str) -> list[Token]:
+    """Every token of ``text`` (comments and blanks left out), for editors: highlighting
+    and "what is under the cursor". Never raises: a character no token can start is
+    skipped, and an unclosed string runs to the end of its line as one
+    ``UNTERMINATED_STRING`` token. Keywords come out as their own terminal (``ROUTE``)
+    wherever they stand, as the grammar's lexer sees them without a parser."""
+    thread = LexerThread.from_text(_basic_lexer(), text)
+    out: list[Token] = []
+    while True:
+        try:
+            out.extend(thread.lex(None))
+            return out
+        except UnexpectedCharacters as err:
+            pos = err.pos_in_stream
+            skipped = text[pos] if pos < len(text) else ""
+            if skipped in "\"'" and skipped:
+                end = text.find("\n", pos)
+                skipped = text[pos:] if end == -1 else text[pos:end]
+                line, col = err.line, err.column
+                out.append(Token("UNTERMINATED_STRING", skipped, pos, line, col, line,
+                                 col + len(skipped), pos + len(skipped)))
+            thread.state.line_ctr.feed(skipped or " ")
+            if pos >= len(text):
+                return out
 
 
 def _parse_fstring_expr(text: str, where: ast.Span, file: str):

@@ -204,3 +204,94 @@ def _as_language(regex: str) -> str:
     if body.endswith("$") and not body.endswith("\\$"):
         return body[:-1]
     return f"(?:{body}).*"
+
+
+# What stands for a character class when making up an example value.
+_CATEGORY_SAMPLE = {"CATEGORY_DIGIT": "5", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": "a",
+                    "CATEGORY_NOT_WORD": "-", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a"}
+_EXAMPLE_LIMIT = 80
+
+
+def example(pattern: str) -> str | None:
+    """A short value ``pattern`` matches, for an editor to show (``"2[1-9]{3}$"`` →
+    ``"2111"``); None when no simple one is found (lookarounds, back-references...).
+    Every answer is checked with ``match``, so it is never wrong, only sometimes absent."""
+    compiled, error = compile_pattern(pattern)
+    if compiled is None or error is not None:
+        return None
+    try:
+        from re import _parser  # the regex parser of the standard library (3.11+)
+
+        text = _sample(_parser.parse(to_regex(pattern)), {})
+    except Exception:  # an opcode this sketch does not know: no example
+        return None
+    if len(text) > _EXAMPLE_LIMIT or match(pattern, text) is None:
+        return None
+    return text
+
+
+def _sample(items, groups: dict[int, str]) -> str:
+    out = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(av))
+        elif name == "NOT_LITERAL":
+            out.append("x" if av != ord("x") else "y")
+        elif name == "ANY":
+            out.append("5")
+        elif name == "AT":
+            continue
+        elif name == "IN":
+            out.append(_sample_class(av))
+        elif name == "SUBPATTERN":
+            group, _, _, body = av
+            text = _sample(body, groups)
+            if group is not None:
+                groups[group] = text
+            out.append(text)
+        elif name == "BRANCH":
+            out.append(_sample(av[1][0], groups))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = av
+            count = low if low else min(1, high)
+            if count > _EXAMPLE_LIMIT:
+                raise ValueError("too long")
+            out.append("".join(_sample(body, groups) for _ in range(count)))
+        elif name == "GROUPREF":
+            out.append(groups.get(av, ""))
+        elif name == "ATOMIC_GROUP":
+            out.append(_sample(av, groups))
+        else:
+            raise ValueError(f"no example for {name}")
+    return "".join(out)
+
+
+def _sample_class(items) -> str:
+    if items and str(items[0][0]) == "NEGATE":
+        for candidate in "5a1-x ":
+            if not _class_has(items[1:], candidate):
+                return candidate
+        raise ValueError("no character outside the class")
+    op, av = items[0]
+    name = str(op)
+    if name == "LITERAL":
+        return chr(av)
+    if name == "RANGE":
+        return chr(av[0])
+    if name == "CATEGORY":
+        return _CATEGORY_SAMPLE[str(av)]
+    raise ValueError(f"no example for {name}")
+
+
+def _class_has(items, ch: str) -> bool:
+    code = ord(ch)
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL" and av == code:
+            return True
+        if name == "RANGE" and av[0] <= code <= av[1]:
+            return True
+        if name == "CATEGORY":
+            return True  # be safe: assume the category holds it
+    return False

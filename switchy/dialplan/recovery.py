@@ -52,6 +52,9 @@ _EOF_FILLERS = ("RBRACE", "RPAR", "RSQB", "LBRACE", "STRING", "NAME")
 class Outcome:
     tree: object | None
     diagnostics: list[dg.Diagnostic] = field(default_factory=list)
+    # The text ended where the parser could stop: nothing was repaired at the end of the
+    # file and no ``{...}`` group was being skipped. ``incremental`` may cut a file there.
+    clean_end: bool = False
 
 
 class Vocabulary:
@@ -146,6 +149,7 @@ class RecoveringParse:
         self.open_braces: list[Token] = []
         self.last_token: Token | None = None
         self.reported_lines: set[int] = set()
+        self.clean_end = False
 
     # -- helpers -------------------------------------------------------------------
 
@@ -231,9 +235,48 @@ class RecoveringParse:
                     self._feed(state, variant)
                     self.panic = False
                     return
-        # Otherwise drop it and stay quiet until the parser moves again.
+        # Otherwise drop it and stay quiet until the parser moves again; but a
+        # declaration in column 1 starts a new item: finish the open one up to it.
         self._report_unexpected(tok, accepts)
+        keyword = self._declaration_in_column_1(tok)
+        if keyword is not None and self._resync(state, keyword):
+            return
         self._skip(tok)
+
+    def _declaration_in_column_1(self, tok: Token) -> Token | None:
+        if tok.column != 1:
+            return None
+        return next((v for v in self._variants(tok) if v.type in _DECL_START), None)
+
+    def _resync(self, state, keyword: Token) -> bool:
+        """Make up tokens (closers, placeholders) until ``keyword`` fits, so that one
+        mistake never swallows the routes and handlers written after it."""
+        trial = self._trial_state(state)
+        made_up: list[Token] = []
+        for _ in range(100):
+            if self._can_feed(trial, [keyword]):
+                for t in made_up:
+                    self._feed(state, t)
+                self._feed(state, keyword)
+                return True
+            for filler in self._fillers(trial, keyword):
+                if self._can_feed(trial, [filler]):
+                    trial.feed_token(filler, False)
+                    made_up.append(filler)
+                    break
+            else:
+                return False
+        return False
+
+    def _fillers(self, state, at: Token) -> Iterable[Token]:
+        """Tokens that may be made up to finish what is open: closers and placeholders
+        first, then any keyword or punctuation the state accepts (``(`` after a bare
+        name, ``in`` after ``not``...)."""
+        for kind in _EOF_FILLERS:
+            yield self._synthetic(kind, at)
+        for kind in sorted(state.parse_conf.parse_table.states[state.position]):
+            if kind in self.vocab.literal and kind not in _EOF_FILLERS:
+                yield Token.new_borrow_pos(kind, self.vocab.literal[kind], at)
 
     def _skip(self, tok: Token) -> None:
         if tok.type == "LBRACE":
@@ -305,6 +348,7 @@ class RecoveringParse:
         last = self.last_token
         end = Token("$END", "", len(self.text), *self._end_position())
         if self._can_feed(state, [end]):
+            self.clean_end = not self.skip_depth
             return self._feed_end(state, end)
         related = []
         if self.open_braces:
@@ -317,8 +361,7 @@ class RecoveringParse:
         for _ in range(200):
             if self._can_feed(state, [end]):
                 return self._feed_end(state, end)
-            for kind in _EOF_FILLERS:
-                filler = self._synthetic(kind, last or end)
+            for filler in self._fillers(state, last or end):
                 if self._can_feed(state, [filler]):
                     self._feed(state, filler)
                     break
@@ -339,9 +382,30 @@ class RecoveringParse:
 
     def run(self) -> Outcome:
         ip = self.parser.parse_interactive(self.text, start=self.start)
+        self._consume(ip)
+        try:
+            tree = self._end_of_file(ip)
+        except UnexpectedInput:
+            tree = None
+        return Outcome(tree, self.diagnostics, self.clean_end)
+
+    def expected_next(self) -> set[str]:
+        """The terminals the parser would accept after the whole text (mistakes before
+        recovered as usual): what may be typed next, for an editor's completion."""
+        ip = self.parser.parse_interactive(self.text, start=self.start)
+        self._consume(ip)
+        try:
+            return set(ip.accepts())
+        except Exception:  # a state that cannot even be probed: nothing to offer
+            return set()
+
+    def _consume(self, ip) -> None:
+        """Feed every token of the text, recovering from each mistake."""
         while True:
             try:
                 for tok in ip.lexer_thread.lex(ip.parser_state):
+                    if self.skip_depth and self._declaration_in_column_1(tok) is not None:
+                        self.skip_depth = 0  # a new item begins: stop skipping
                     if self.skip_depth:
                         self._skip(tok)
                         continue
@@ -353,6 +417,8 @@ class RecoveringParse:
             except UnexpectedCharacters as err:
                 self._unexpected_chars(ip, err)
             except UnexpectedToken as err:  # the contextual lexer's "valid elsewhere" case
+                if self.skip_depth and self._declaration_in_column_1(err.token) is not None:
+                    self.skip_depth = 0
                 if self.skip_depth:
                     self._skip(err.token)
                 else:
@@ -361,8 +427,3 @@ class RecoveringParse:
                 self._report("SWR101", "cannot read this", self.span_of(
                     Token("ERROR", "", 0, err.line or 1, err.column or 1)))
                 break
-        try:
-            tree = self._end_of_file(ip)
-        except UnexpectedInput:
-            tree = None
-        return Outcome(tree, self.diagnostics)
