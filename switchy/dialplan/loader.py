@@ -50,6 +50,8 @@ class Program:
 
 
 Reader = Callable[[Path], str]
+# How a file's text becomes a ParseResult: ``parse``, or an editor's incremental parser.
+Parse = Callable[[str, str], ParseResult]
 
 
 def _read(path: Path) -> str:
@@ -69,8 +71,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 class _Loader:
-    def __init__(self, reader: Reader, overrides: dict[str, str]):
+    def __init__(self, reader: Reader, overrides: dict[str, str], parse_file: Parse = parse):
         self.reader = reader
+        self.parse_file = parse_file
         self.overrides = overrides  # unsaved editor buffers, by file name
         self.program = Program()
         self.default_items: list = []
@@ -110,7 +113,7 @@ class _Loader:
         self.add_text(text, display, path)
 
     def add_text(self, text: str, display: str, path: Path | None) -> None:
-        result = parse(text, display)
+        result = self.parse_file(text, display)
         self.program.files[display] = result
         self.program.diagnostics.extend(result.diagnostics)
         self.stack.append(self.key(path) if path is not None else display)
@@ -147,17 +150,18 @@ def _tidy(path: str) -> str:
 
 
 def load(paths: Iterable[str | Path], reader: Reader = _read,
-         overrides: dict[str, str] | None = None) -> Program:
+         overrides: dict[str, str] | None = None, parse_file: Parse = parse) -> Program:
     """Load files and directories (and their includes) into one program. Never raises."""
-    loader = _Loader(reader, overrides or {})
+    loader = _Loader(reader, overrides or {}, parse_file)
     for path in expand_paths(paths):
         loader.load_file(path, str(path))
     return loader.finish()
 
 
-def load_text(text: str, file: str = "<string>", reader: Reader = _read) -> Program:
+def load_text(text: str, file: str = "<string>", reader: Reader = _read,
+              parse_file: Parse = parse) -> Program:
     """Load one dialplan given as text; includes resolve next to ``file`` (if a path)."""
-    loader = _Loader(reader, {})
+    loader = _Loader(reader, {}, parse_file)
     path = Path(file) if file and not file.startswith("<") else None
     loader.add_text(text, file, path)
     return loader.finish()
