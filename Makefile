@@ -17,16 +17,22 @@ demo: $(STAMP)
 	$(BIN)/switchy demo --nodes 3 --calls 12
 
 ## test: install everything, then run the whole test suite
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps test-ext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-## system-deps: Debian packages the tests need (graphviz's dot)
+## system-deps: Debian packages the tests need (graphviz's dot; chromium for the extension's preview)
 system-deps:
-	@command -v dot >/dev/null 2>&1 || { \
+	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	[ -z "$$need" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; \
-	  else echo "graphviz's 'dot' is missing: run 'sudo apt-get install graphviz'" >&2; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
+	  else echo "missing Debian packages:$$need; run 'sudo apt-get install$$need'" >&2; exit 1; fi; }
+
+## test-ext: build and test the VS Code extension (tsc, bundle, unit and grammar tests, switchy.vsix)
+test-ext:
+	cd vscode-ext && npm ci --no-audit --no-fund && npm test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
