@@ -49,7 +49,8 @@ export class ServerManager implements vscode.Disposable {
             this.output,
             this.status,
             vscode.workspace.onDidChangeConfiguration((event) => {
-                if (event.affectsConfiguration(`${SettingsSection}.server`)) {
+                const launchSettings = [Setting.serverCommand, Setting.pythonPath];
+                if (launchSettings.some((key) => event.affectsConfiguration(`${SettingsSection}.${key}`))) {
                     void this.restart();
                 }
             }),
@@ -161,7 +162,11 @@ export class ServerManager implements vscode.Disposable {
                 { scheme: 'untitled', language: LanguageId },
             ],
             outputChannel: this.output,
+            // The server reads its settings from here at start, then asks for the
+            // `switchy` section (workspace/configuration) whenever it changes.
+            initializationOptions: serverInitializationOptions(),
             synchronize: {
+                configurationSection: SettingsSection,
                 // Included files change what a document means: tell the server about them.
                 fileEvents: vscode.workspace.createFileSystemWatcher('**/*.swr'),
             },
@@ -233,6 +238,15 @@ export function readServerSettings(): ServerSettings {
     return {
         command: Array.isArray(command) ? command.filter((part): part is string => typeof part === 'string') : [],
         pythonPath: config.get<string>(Setting.pythonPath, '') ?? '',
+    };
+}
+
+/** The settings the server itself reads, as the `switchy` object it expects. */
+function serverInitializationOptions(): Record<string, unknown> {
+    const config = vscode.workspace.getConfiguration(SettingsSection);
+    return {
+        server: { logLevel: config.get<string>(Setting.serverLogLevel) },
+        diagnostics: { debounce: config.get<number>(Setting.diagnosticsDebounce) },
     };
 }
 

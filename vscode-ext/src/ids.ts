@@ -28,6 +28,10 @@ export const SettingsSection = 'switchy';
 export const Setting = {
     serverCommand: 'server.command',
     pythonPath: 'server.pythonPath',
+    /** Read by the server (initializationOptions, then workspace/configuration). */
+    serverLogLevel: 'server.logLevel',
+    diagnosticsDebounce: 'diagnostics.debounce',
+    /** Read by vscode-languageclient itself (`<client id>.trace.server`). */
     traceServer: 'trace.server',
 } as const;
 
