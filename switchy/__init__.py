@@ -1,7 +1,7 @@
 """switchy: one dialplan for a whole FreeSWITCH cluster, executed over the Event Socket."""
 
-from .callbacks import event_callback
 from .call import Call
+from .callbacks import event_callback
 from .service import Service
 from .session import Command, CommandFailed, Session
 
