@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.parser import parse
+from switchy.dialplan.parser import ParseResult, parse
 
 INDENT = "    "
 WIDTH = 100
@@ -39,6 +39,12 @@ def format_text(text: str, file: str = "<string>") -> Formatted:
     except RecursionError:  # pragma: no cover - absurdly deep nesting
         return Formatted(text, False, [dg.make("SWR101", "too deeply nested to format",
                                                ast.Span.unknown(file))])
+    return format_parsed(result, file)
+
+
+def format_parsed(result: ParseResult, file: str = "<string>") -> Formatted:
+    """``format_text`` for a text already parsed (an editor keeps its parse)."""
+    text = result.text
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:
         return Formatted(text, False, errors)
