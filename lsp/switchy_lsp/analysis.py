@@ -1,0 +1,109 @@
+"""One open document, read and checked: the program it roots, its diagnostics, its lines.
+
+Every feature answers from an ``Analysis``, built once per document version. The program
+is loaded the way ``switchy check`` loads it (includes resolved next to the file), with
+two editor twists: included files that are open are read from their unsaved buffers, and
+parsing goes through the server's ``IncrementalParser`` so an edit re-parses only the
+items it touched.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from switchy.dialplan import ast
+from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.checker import check
+from switchy.dialplan.loader import Parse, Program, load_text
+from switchy.dialplan.parser import ParseResult, parse
+from switchy_lsp.convert import UTF16, LineIndex
+
+Reader = Callable[[Path], str]
+
+
+def file_for(uri: str) -> str:
+    """The file name spans of this document carry: its path, or ``<uri>`` when unsaved."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return os.path.normpath(path) if path else f"<{uri}>"
+
+
+def uri_for(file: str) -> str:
+    if file.startswith("<") and file.endswith(">"):
+        return file[1:-1]
+    return from_fs_path(os.path.normpath(os.path.abspath(file))) or file
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Analysis:
+    uri: str
+    version: int | None
+    file: str
+    text: str
+    program: Program
+    diagnostics: list[dg.Diagnostic]  # of the whole program,
+    encoding: str = UTF16
+    _lines: dict[str, LineIndex] = field(default_factory=dict, repr=False)
+
+    @property
+    def parse(self) -> ParseResult:
+        return self.program.files[self.file]
+
+    @property
+    def module(self) -> ast.Module:
+        return self.parse.module
+
+    @property
+    def lines(self) -> LineIndex:
+        return self.lines_of(self.file)
+
+    def lines_of(self, file: str) -> LineIndex:
+        if file not in self._lines:
+            result = self.program.files.get(file)
+            self._lines[file] = LineIndex(result.text if result else "", self.encoding)
+        return self._lines[file]
+
+    def text_of(self, file: str) -> str | None:
+        result = self.program.files.get(file)
+        return result.text if result else None
+
+    def location(self, span: ast.Span) -> types.Location:
+        return types.Location(uri=uri_for(span.file), range=self.lines_of(span.file).span_range(span))
+
+    def range(self, span: ast.Span) -> types.Range:
+        return self.lines_of(span.file).span_range(span)
+
+    def offset(self, position: types.Position) -> int:
+        return self.lines.offset(position)
+
+    @functools.cached_property
+    def own_diagnostics(self) -> list[dg.Diagnostic]:
+        return [d for d in self.diagnostics if d.span.file == self.file]
+
+    @functools.cached_property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @functools.cached_property
+    def names(self):
+        from switchy_lsp.names import Names
+
+        return Names(self)
+
+
+def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Parse = parse,
+            reader: Reader = _read, encoding: str = UTF16) -> Analysis:
+    """Load and check ``text`` as the document ``uri``. Never raises on any text."""
+    file = file_for(uri)
+    program = load_text(text, file, reader=reader, parse_file=parse_file)
+    return Analysis(uri, version, file, text, program, check(program), encoding)

@@ -1,0 +1,145 @@
+"""Server commands (``workspace/executeCommand``), for the editor's graph preview and its
+"simulate a call" command. Both start from the document's current text (unsaved edits
+and open included files included) and use switchy's own compiler, runtime and renderer.
+
+``switchy.server.renderGraph(uri)`` → ``{"svg": str | None, "dot": str | None}``
+    The call flow as SVG, and its DOT source. ``svg`` is None when graphviz's ``dot``
+    program is missing where the server runs. A dialplan with errors has no graph: the
+    command fails with the first error as its message.
+
+``switchy.server.simulate(uri, headers[, options])`` → ``{"path", "commands", "outcome", "text"}``
+    Routes one simulated call whose headers and channel variables are ``headers``
+    (``{"Caller-Destination-Number": "1000", ...}``), exactly as ``switchy simulate``:
+
+    - ``path``: the steps through the route graph, ``{"kind", "label", "note", "depth",
+      "file", "line", "column"}`` each (``file``/``line``/``column`` may be None);
+    - ``commands``: the ESL commands FreeSWITCH would receive, ``{"kind": "api" |
+      "execute", "text": the readable form, "wire": the exact bytes as text}``;
+    - ``outcome``: ``{"result", "dialplan", "routes", "stopped", "cause", "error"}``;
+    - ``text``: the whole trace as ``switchy simulate`` prints it.
+
+    ``options`` may hold ``"at"`` (the call's time, ``2024-12-24T09:00``) and ``"seed"``
+    (for ``randint()``/``random()``). A dialplan with errors gives empty ``path`` and
+    ``commands``, ``outcome.result == "invalid"`` and the errors in ``text``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from switchy.dialplan.compiler import compile_program
+from switchy_lsp.analysis import Analysis
+from switchy_lsp.server import SwitchyLanguageServer
+
+RENDER_GRAPH = "switchy.server.renderGraph"
+SIMULATE = "switchy.server.simulate"
+
+
+class CommandError(Exception):
+    """A command that cannot run; the message is for the user."""
+
+
+def _graph(analysis: Analysis):
+    """The route graph of the analysed program (CommandError when it has errors)."""
+    errors = [d for d in analysis.diagnostics if d.is_error]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise CommandError(f"the dialplan has errors{more}: {first.format()}")
+    return compile_program(analysis.program)
+
+
+# -- simulate ---------------------------------------------------------------------------
+
+
+async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dict[str, Any]:
+    """Route one simulated call through the analysed document's program."""
+    from switchy.cli.simulate import Printer, parse_when
+    from switchy.cli.simulate import simulate as run_simulation
+
+    if not isinstance(headers, dict):
+        raise CommandError("headers must be an object of header names to values")
+    headers = {str(k): "" if v is None else str(v) for k, v in headers.items()}
+    options = options if isinstance(options, dict) else {}
+    try:
+        graph = _graph(analysis)
+    except CommandError as exc:
+        return {"path": [], "commands": [], "outcome": {"result": "invalid"},
+                "text": str(exc) + "\n\n" + _errors_text(analysis)}
+    clock = None
+    if options.get("at"):
+        try:
+            when = parse_when(str(options["at"]))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        clock = when if callable(when) else (lambda: when)
+    seed = options.get("seed")
+    out = io.StringIO()
+    printer = Printer(out, wire=True)
+    outcome = await run_simulation(graph, headers, clock=clock,
+                                   seed=seed if isinstance(seed, int) else None, printer=printer)
+    printer.summary(outcome)
+    sent = printer.controller.sent if printer.controller else []
+    return {
+        "path": [{"kind": s.kind, "label": s.label, "note": s.note, "depth": s.depth,
+                  "file": s.span.file if s.span else None,
+                  "line": s.span.line if s.span else None,
+                  "column": s.span.column if s.span else None} for s in outcome.steps],
+        "commands": [{"kind": c.kind, "text": c.text,
+                      "wire": c.wire.decode("utf-8", "surrogateescape")} for c in sent],
+        "outcome": {"result": outcome.result, "dialplan": outcome.dialplan,
+                    "routes": list(outcome.routes), "stopped": outcome.stopped,
+                    "cause": outcome.cause, "error": outcome.error},
+        "text": out.getvalue(),
+    }
+
+
+def _errors_text(analysis: Analysis) -> str:
+    return "\n".join(d.format() for d in analysis.diagnostics if d.is_error)
+
+
+# -- the graph --------------------------------------------------------------------------
+
+
+def render_graph(analysis: Analysis) -> dict[str, str | None]:
+    """The SVG and DOT of the analysed program's call flow."""
+    graph = _graph(analysis)
+    render = _renderer()
+    if render is None:
+        raise CommandError("this switchy has no graph renderer yet (switchy graph)")
+    return render(graph)
+
+
+def _renderer():
+    return None
+
+
+def register(server: SwitchyLanguageServer) -> None:
+    @server.command(RENDER_GRAPH)
+    async def render_graph_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, str | None]:
+        analysis = _analysis(ls, args, 1)
+        try:
+            return await asyncio.to_thread(render_graph, analysis)  # `dot` runs a while
+        except CommandError as exc:
+            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+
+    @server.command(SIMULATE)
+    async def simulate_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, Any]:
+        analysis = _analysis(ls, args, 3)
+        try:
+            return await simulate(analysis, args[1] if len(args) > 1 else {},
+                                  args[2] if len(args) > 2 else None)
+        except CommandError as exc:
+            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+
+
+def _analysis(ls: SwitchyLanguageServer, args: tuple, most: int) -> Analysis:
+    if not args or not isinstance(args[0], str) or len(args) > most:
+        raise JsonRpcException(f"expected a document uri{' and headers' if most > 1 else ''}",
+                               code=types.ErrorCodes.InvalidParams)
+    return ls.analysis(args[0])

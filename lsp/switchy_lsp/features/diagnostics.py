@@ -1,0 +1,172 @@
+"""Diagnostics, pushed on open, change and save: the checker's, exactly as ``switchy check``
+reports them, with code, severity, range, related locations and the Unnecessary tag.
+
+A check is scheduled per document and superseded by a newer edit, so edits typed while a
+check runs cost one more check, not one each. Documents that include the edited one are
+re-checked too. After a check without errors the server sends ``switchy/graphChanged``
+``{"uri": ...}`` so a graph preview can refresh.
+
+An include whose file has errors also gets one diagnostic on its ``include`` line (the
+included file's own diagnostics appear when it is opened).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from switchy.dialplan import ast
+from switchy.dialplan import diagnostics as dg
+from switchy_lsp.analysis import Analysis
+from switchy_lsp.server import SwitchyLanguageServer
+
+log = logging.getLogger(__name__)
+
+GRAPH_CHANGED = "switchy/graphChanged"
+SOURCE = "switchy"
+
+SEVERITY = {
+    dg.Severity.ERROR: types.DiagnosticSeverity.Error,
+    dg.Severity.WARNING: types.DiagnosticSeverity.Warning,
+    dg.Severity.INFO: types.DiagnosticSeverity.Information,
+    dg.Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+
+def to_lsp(analysis: Analysis, d: dg.Diagnostic) -> types.Diagnostic:
+    related = [types.DiagnosticRelatedInformation(location=analysis.location(r.span),
+                                                  message=r.message) for r in d.related]
+    return types.Diagnostic(
+        range=analysis.range(d.span),
+        message=d.message,
+        severity=SEVERITY[d.severity],
+        code=d.code,
+        source=SOURCE,
+        tags=[types.DiagnosticTag.Unnecessary] if d.unnecessary else None,
+        related_information=related or None,
+        data={"fix": d.fix} if d.fix else None,
+    )
+
+
+def lsp_diagnostics(analysis: Analysis) -> list[types.Diagnostic]:
+    """What to publish for the analysed document."""
+    out = [to_lsp(analysis, d) for d in analysis.own_diagnostics]
+    out.extend(_include_summaries(analysis))
+    return out
+
+
+def _include_summaries(analysis: Analysis) -> list[types.Diagnostic]:
+    out = []
+    for item in analysis.module.items:
+        if not isinstance(item, ast.Include):
+            continue
+        problems = [d for d in analysis.diagnostics
+                    if d.span.file != analysis.file and d.severity <= dg.Severity.WARNING
+                    and _included_from(analysis, d.span.file) is item]
+        if not problems:
+            continue
+        errors = sum(d.is_error for d in problems)
+        first = min(problems, key=dg.sort_key)
+        what = f"{errors} error{'s' if errors != 1 else ''}" if errors else \
+            f"{len(problems)} warning{'s' if len(problems) != 1 else ''}"
+        out.append(types.Diagnostic(
+            range=analysis.range(item.path.span),
+            message=f"{item.path.value} has {what}; first: {first.span.line}:"
+                    f"{first.span.column} {first.message}",
+            severity=types.DiagnosticSeverity.Error if errors else types.DiagnosticSeverity.Warning,
+            source=SOURCE,
+            related_information=[types.DiagnosticRelatedInformation(
+                location=analysis.location(first.span), message=first.message)],
+        ))
+    return out
+
+
+def _included_from(analysis: Analysis, file: str) -> ast.Include | None:
+    """The include of this document through which ``file`` was read."""
+    files = list(analysis.program.files)
+    if file not in files:
+        return None
+    includes = [i for i in analysis.module.items if isinstance(i, ast.Include)]
+    # Files are read depth first, in include order: the include read last before
+    # ``file`` is the one that brought it in.
+    position = files.index(file)
+    owner = None
+    for include in includes:
+        target = _file_of_include(analysis, include)
+        if target in files and files.index(target) <= position:
+            owner = include
+    return owner
+
+
+def _file_of_include(analysis: Analysis, include: ast.Include) -> str | None:
+    from pathlib import Path
+
+    if analysis.file.startswith("<"):
+        candidate = include.path.value
+    else:
+        candidate = str(Path(Path(analysis.file).parent / include.path.value))
+    return candidate if candidate in analysis.program.files else None
+
+
+# -- scheduling ----------------------------------------------------------------------------
+
+
+def publish(ls: SwitchyLanguageServer, uri: str) -> Analysis | None:
+    if not ls.is_open(uri):
+        return None
+    analysis = ls.analysis(uri)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=uri, version=analysis.version, diagnostics=lsp_diagnostics(analysis)))
+    if analysis.ok:
+        ls.protocol.notify(GRAPH_CHANGED, {"uri": uri})
+    return analysis
+
+
+def schedule(ls: SwitchyLanguageServer, uri: str, delay_ms: int | None = None,
+             dependents: bool = True) -> None:
+    """Check ``uri`` (and what includes it) after ``delay_ms``, replacing a pending check."""
+    pending = ls.pending_checks
+    if uri in pending:
+        pending.pop(uri).cancel()
+    delay = (ls.settings.debounce_ms if delay_ms is None else delay_ms) / 1000
+
+    def run() -> None:
+        pending.pop(uri, None)
+        try:
+            publish(ls, uri)
+        except Exception:  # never let one bad check stop the next
+            log.exception("checking %s failed", uri)
+            return
+        if dependents:
+            for other in ls.dependents(uri):
+                schedule(ls, other, 0, dependents=False)
+
+    pending[uri] = asyncio.get_running_loop().call_later(delay, run)
+
+
+def register(server: SwitchyLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: SwitchyLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        schedule(ls, params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: SwitchyLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        schedule(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: SwitchyLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        schedule(ls, params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: SwitchyLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        pending = ls.pending_checks
+        if uri in pending:
+            pending.pop(uri).cancel()
+        dependents = ls.dependents(uri)
+        ls.forget(uri)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        for other in dependents:  # they now read the file from disk again
+            schedule(ls, other, 0, dependents=False)

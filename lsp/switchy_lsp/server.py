@@ -1,0 +1,112 @@
+"""The switchy language server: documents, their analyses, settings; features plug in.
+
+Each module of ``switchy_lsp.features`` registers one LSP feature on the server made by
+``create_server()`` (a fresh instance per call, so tests never share state). Documents
+are synced whole (``TextDocumentSyncKind.Full``): the front end re-parses only the items
+an edit touched anyway, and positions are converted by ``convert`` alone, which splits
+lines exactly as LSP clients do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from switchy.dialplan.incremental import IncrementalParser
+from switchy_lsp import __version__
+from switchy_lsp.analysis import Analysis, analyse, file_for, uri_for
+from switchy_lsp.convert import encoding_name
+from switchy_lsp.settings import Settings
+
+log = logging.getLogger("switchy_lsp")
+
+
+class SwitchyLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("switchy-lsp", __version__,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        self.settings = Settings()
+        self.parser = IncrementalParser()
+        self.analyses: dict[str, Analysis] = {}
+        self.pending_checks: dict[str, asyncio.TimerHandle] = {}  # see features.diagnostics
+
+    # -- documents ------------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        try:
+            return encoding_name(self.workspace.position_encoding)
+        except RuntimeError:  # not initialised yet
+            return encoding_name(None)
+
+    def is_open(self, uri: str) -> bool:
+        try:
+            return unquote(uri) in self.workspace.text_documents
+        except RuntimeError:
+            return False
+
+    def open_uris(self) -> list[str]:
+        return list(self.workspace.text_documents)
+
+    def read(self, path: Path) -> str:
+        """A file's text for the loader: the editor's buffer when it is open."""
+        uri = uri_for(str(path))
+        if self.is_open(uri):
+            return self.workspace.get_text_document(uri).source
+        return path.read_text(encoding="utf-8", errors="replace")
+
+    def analysis(self, uri: str) -> Analysis:
+        """The analysis of the document's current text (computed now if stale)."""
+        doc = self.workspace.get_text_document(uri)
+        text = doc.source if self.is_open(uri) else _read_or_empty(uri)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == doc.version and cached.text == text \
+                and cached.encoding == self.encoding:
+            return cached
+        fresh = analyse(uri, text, doc.version, parse_file=self.parser, reader=self.read,
+                        encoding=self.encoding)
+        if self.is_open(uri):
+            self.analyses[uri] = fresh
+        return fresh
+
+    def forget(self, uri: str) -> None:
+        self.analyses.pop(uri, None)
+        self.parser.forget(file_for(uri))
+
+    def dependents(self, uri: str) -> list[str]:
+        """Open documents whose program reads ``uri`` (as an include), itself excluded."""
+        file = file_for(uri)
+        return [other for other, a in self.analyses.items()
+                if other != uri and file in a.program.files]
+
+    # -- errors ---------------------------------------------------------------------
+
+    def report_server_error(self, error: Exception, source) -> None:
+        # pygls shows every error outside a request as a pop-up; a language server that
+        # nags on each keystroke is worse than one that logs.
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error,
+                  exc_info=error)
+
+
+def _read_or_empty(uri: str) -> str:
+    file = file_for(uri)
+    if file.startswith("<"):
+        return ""
+    try:
+        return Path(file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def create_server() -> SwitchyLanguageServer:
+    """A new server with every feature registered."""
+    from switchy_lsp.features import register_all
+
+    server = SwitchyLanguageServer()
+    register_all(server)
+    return server
