@@ -27,8 +27,10 @@ Node kinds and their own attributes
                   ``fields``; edges ``scan`` (first route) and ``exit`` (the ``end``)
     ``match``     a route's entry: ``route`` (name or None), ``title`` (the name, else
                   the pattern), ``route_index`` (position in its dialplan), ``field``,
-                  ``pattern`` (as written, None: matches every call), ``regex``
-                  (compiled); edges ``match`` (into the route) / ``no-match``
+                  ``pattern`` (as written, None: matches every call), ``regex`` (the
+                  compiled pattern, None until the runtime first needs it: compiling
+                  ten thousand DID regexes up front would cost a third of a second);
+                  edges ``match`` (into the route) / ``no-match``
     ``condition`` ``expr``, ``role`` (``when`` | ``if`` | ``elif``), ``binds``
                   (True when its ``=~`` captures apply in its ``then`` block);
                   edges ``then`` / ``else``
@@ -57,12 +59,13 @@ labelled edges never share a source and a target.
 
 from __future__ import annotations
 
-import re
+import contextlib
+import gc
 from dataclasses import dataclass
 
 import networkx as nx
 
-from switchy.dialplan import ast, patterns
+from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import FUNCTIONS
 from switchy.dialplan.index import Entry, RouteIndex
@@ -213,16 +216,11 @@ class _Compiler:
         name = route.name.name if route.name else None
         pattern = route.pattern.regex.value if route.pattern else None
         field = route.pattern.field.name if route.pattern and route.pattern.field else DEFAULT_FIELD
-        regex: re.Pattern | None = None
-        if pattern is not None:
-            regex, error = patterns.compile_pattern(pattern)
-            if error is not None:
-                raise CompileError(f"route pattern {pattern!r}: {error.message}")
         head = _head_span(route)
         title = name or (f'"{pattern}"' if pattern is not None else f"route #{position + 1}")
         match = self.node("match", self.source(head) or f"route {title}", head, route=name,
                           title=title, route_index=position, field=field, pattern=pattern,
-                          regex=regex)
+                          regex=None)
         exits: list[Exit] = []
         self.returns = []
         if pattern is not None:
@@ -375,4 +373,19 @@ def compile_program(program: Program, *, index_threshold: int | None = INDEX_THR
     ``index_threshold``: dialplans with at least this many routes get a ``table`` node;
     None never indexes (the runtime then tries routes one by one, in file order).
     """
-    return _Compiler(program, index_threshold).run()
+    with _gc_paused():
+        return _Compiler(program, index_threshold).run()
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Building the graph allocates tens of thousands of dicts that are never garbage;
+    with a large AST in memory every automatic collection would walk it all again,
+    which made compiling 10k routes take twice as long."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

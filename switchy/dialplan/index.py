@@ -27,6 +27,9 @@ from switchy.dialplan import patterns
 
 Lookup = Callable[[str], str | None]
 
+# Letters and digits only between ^ and $: exactly that text, no regex reading needed.
+_SIMPLE_EXACT = re.compile(r"\^?([0-9A-Za-z]+)\$")
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -61,15 +64,15 @@ class RouteIndex:
                 self.unconditional.append(e.position)
                 continue
             table = self.tables.setdefault(e.field, _FieldTable())
-            compiled, error = patterns.compile_pattern(e.pattern)
-            if error is not None or compiled is None:
-                continue  # matches nothing (the checker reports it)
-            literal = patterns.is_exact_literal(e.pattern)
-            if literal is not None and _plain(compiled):
+            # No regex is compiled here: both helpers read the pattern's text, and flags
+            # can only come from an inline (?...) group, where any literal prefix ends.
+            simple = _SIMPLE_EXACT.fullmatch(e.pattern)  # ^5551234567$: the common DID
+            literal = simple.group(1) if simple else patterns.is_exact_literal(e.pattern)
+            if literal is not None:
                 table.exact.setdefault(literal, []).append(e.position)
                 self.exact_routes += 1
                 continue
-            prefix = patterns.literal_prefix(e.pattern) if _plain(compiled) else ""
+            prefix = patterns.literal_prefix(e.pattern)
             if prefix:
                 table.prefixed.setdefault(prefix, []).append(e.position)
                 lengths.setdefault(e.field, set()).add(len(prefix))
@@ -86,7 +89,10 @@ class RouteIndex:
 
     def values(self, lookup: Lookup) -> tuple[str | None, ...]:
         """The call's values of the indexed fields (the key of a candidate list)."""
-        return tuple(lookup(f) for f in self.fields)
+        fields = self.fields
+        if len(fields) == 1:
+            return (lookup(fields[0]),)
+        return tuple([lookup(f) for f in fields])
 
     def candidates(self, values: tuple[str | None, ...]) -> list[int]:
         """Positions of every route that may match a call with these field values."""
@@ -133,8 +139,3 @@ def _unique(items: Iterable[int]) -> Iterable[int]:
             yield item
             last = item
 
-
-def _plain(compiled: re.Pattern) -> bool:
-    """Flags such as IGNORECASE would break the prefix guarantee: such routes are
-    always candidates. (Inline flags make ``literal_prefix`` return "" anyway.)"""
-    return not compiled.flags & (re.IGNORECASE | re.VERBOSE)

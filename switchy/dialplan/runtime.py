@@ -36,7 +36,7 @@ from typing import Any
 import networkx as nx
 
 from switchy.apps.routers import StopRouting
-from switchy.dialplan import ast, timeofday
+from switchy.dialplan import ast, patterns, timeofday
 from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
 from switchy.dialplan.compiler import ROUTE_BOUNDARY
 from switchy.dialplan.evaluator import MISSING, EvalError, evaluate, text, truthy
@@ -110,15 +110,49 @@ class Runtime:
         self._executor = executor  # shared between the runtimes of one app across reloads
         self._owns_executor = executor is None
         self._functions: dict[str, Callable[..., Any]] = {}
-        self.nodes = graph.nodes
+        # node -> its attribute dict (the graph's own dicts, without the NodeView layer)
+        self.nodes: dict[int, dict[str, Any]] = dict(graph.nodes(data=True))
         # node -> {edge label: target}: following an edge is one dict lookup.
         self.edges: dict[int, dict[str, int]] = {
             n: {d["label"]: t for t, d in succ.items()} for n, succ in graph.adjacency()}
+        self._dialplan_routes: dict[str, tuple[dict | None, list[int]]] = {}
         self.stats = {"routed": 0, "rejected": 0, "no-route": 0, "no-dialplan": 0, "error": 0}
 
     def now(self) -> dt.datetime:
         """The runtime's clock (the Python Router's ``router.now()``)."""
         return self.clock()
+
+    def matching_routes(self, lookup: Callable[[str], str | None],
+                        dialplan: str = "default") -> list[tuple[str, re.Match | None]]:
+        """The routes of ``dialplan`` whose pattern matches a call, in file order, with
+        their matches: the decision alone (no guard, no ``when``, no action), what the
+        Python Router's ``matches()`` computes — through the route table if there is one."""
+        table, routes = self._routes_of(dialplan)
+        if table is not None:
+            index = table["index"]
+            routes = [table["routes"][i] for i in index.candidates(index.values(lookup))]
+        found = []
+        for node in routes:
+            attrs = self.nodes[node]
+            if attrs["pattern"] is None:
+                found.append((attrs["title"], None))
+                continue
+            value = lookup(attrs["field"])
+            m = route_regex(attrs).match(value) if value is not None else None
+            if m is not None:
+                found.append((attrs["title"], m))
+        return found
+
+    def _routes_of(self, dialplan: str) -> tuple[dict | None, list[int]]:
+        cached = self._dialplan_routes.get(dialplan)
+        if cached is None:
+            table = next((a for _, a in self.graph.nodes(data=True)
+                          if a["kind"] == "table" and a["dialplan"] == dialplan), None)
+            routes = [] if table is not None else sorted(
+                (n for n, a in self.graph.nodes(data=True) if a["kind"] == "match"
+                 and a["dialplan"] == dialplan), key=lambda n: self.nodes[n]["route_index"])
+            cached = self._dialplan_routes[dialplan] = (table, routes)
+        return cached
 
     async def route(self, sess: Session, *, trace: bool = False,
                     on_step: Callable[[Step], None] | None = None) -> Outcome:
@@ -332,11 +366,10 @@ class _CallRun:
         return self.edges[node]["exit"]
 
     async def _match(self, node: int, attrs: dict) -> int | None:
-        regex = attrs["regex"]
         m = None
         if attrs["pattern"] is not None:
             value = self.sess.get(attrs["field"])
-            m = regex.match(value) if value is not None else None
+            m = route_regex(attrs).match(value) if value is not None else None
             if m is None:
                 self.step("no match" if value is not None else f"no {attrs['field']}")
                 return self.edges[node]["no-match"]
@@ -531,6 +564,17 @@ class _CallRun:
 
     async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return await self.rt.call_python(ref, self.sess, self.current_match(), args, kwargs)
+
+
+def route_regex(attrs: dict) -> re.Pattern:
+    """A match node's compiled pattern, compiled on first use and kept on the node."""
+    regex = attrs["regex"]
+    if regex is None:
+        regex, error = patterns.compile_pattern(attrs["pattern"])
+        if regex is None:
+            raise EvalError(f"invalid route pattern {attrs['pattern']!r}: {error.message if error else ''}")
+        attrs["regex"] = regex
+    return regex
 
 
 # An endpoint module and a slash (sofia/, user/, loopback/...), maybe after {vars} / [vars].

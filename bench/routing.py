@@ -1,0 +1,169 @@
+"""Deciding a call with 10 … 100k DID routes: the .swr route graph against the linear Router.
+
+For each size N the same N routes (``^<10-digit DID>$``, each transferring to an
+extension, file order = registration order) are built twice: as a .swr dialplan (parsed,
+checked and compiled into the route graph, which indexes them) and as a seed-style
+Python ``Router`` (one ``@router.route`` per DID, tried one by one). Then the same calls
+(90% to existing DIDs, 10% to numbers no route has) are decided by both, one at a time:
+the .swr ``Runtime.matching_routes`` against ``Router.matches`` — the routes a call
+runs, no action sent. Every decision of both is compared (they must agree), and each
+is timed alone with ``perf_counter_ns``; the table gives percentiles and the ratio of
+medians. ``route`` is the whole runtime for one call on a recording Session (select,
+walk, the transfer command built and "sent"), for scale.
+
+    python bench/routing.py [--sizes 10,1000,10000,100000] [--calls 20000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+
+from switchy.apps.routers import Router
+from switchy.dialplan.checker import check
+from switchy.dialplan.compiler import compile_program
+from switchy.dialplan.loader import load_text
+from switchy.dialplan.runtime import Runtime
+from switchy.recording import RecordingController, simulated_session
+
+DEST = "Caller-Destination-Number"
+
+
+def dids(n: int, rng: random.Random) -> list[str]:
+    return [str(d) for d in rng.sample(range(2_000_000_000, 9_999_999_999), n)]
+
+
+def swr_text(numbers: list[str]) -> str:
+    return "\n".join(f'route did{i} "^{d}$" {{ transfer("{1000 + i % 9000}", "XML", "default") stop }}'
+                     for i, d in enumerate(numbers))
+
+
+def linear_router(numbers: list[str]) -> Router:
+    router = Router(route_threads=None)
+    for i, d in enumerate(numbers):
+        ext = str(1000 + i % 9000)
+
+        def did(sess, match, router, ext=ext):
+            sess.transfer(ext, "XML", "default")
+            return True
+
+        did.__name__ = f"did{i}"
+        router.route(f"^{d}$")(did)
+    return router
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def timed(fn, calls: list[dict[str, str]]) -> tuple[list[float], list]:
+    out, results = [], []
+    clock = time.perf_counter_ns
+    for headers in calls:
+        get = headers.get
+        t0 = clock()
+        r = fn(get)
+        t1 = clock()
+        out.append((t1 - t0) / 1000)
+        results.append(r)
+    return out, results
+
+
+def run_size(n: int, calls_wanted: int, rng: random.Random) -> dict:
+    numbers = dids(n, rng)
+    text = swr_text(numbers)
+    row: dict = {"n": n}
+
+    t = time.perf_counter()
+    program = load_text(text, f"did{n}.swr")
+    row["parse"] = time.perf_counter() - t
+    t = time.perf_counter()
+    diagnostics = check(program)
+    row["check"] = time.perf_counter() - t
+    assert not any(d.is_error for d in diagnostics), diagnostics[:3]
+    t = time.perf_counter()
+    graph = compile_program(program)
+    row["compile"] = time.perf_counter() - t
+    t = time.perf_counter()
+    runtime = Runtime(graph)
+    row["start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    router = linear_router(numbers)
+    row["router_setup"] = time.perf_counter() - t
+
+    misses = [str(rng.randrange(10**9, 2 * 10**9)) for _ in range(max(1, calls_wanted // 10))]
+    calls = [{DEST: rng.choice(numbers)} for _ in range(calls_wanted - len(misses))]
+    calls += [{DEST: m} for m in misses]
+    rng.shuffle(calls)
+    # the linear Router costs ~N regex matches per call: fewer calls for big N
+    router_calls = calls[:max(50, min(len(calls), 4_000_000 // max(n, 1)))]
+
+    gc.collect()
+    swr_times, swr_results = timed(runtime.matching_routes, calls)
+    # again, now that every route pattern hit has been compiled (they compile on first use)
+    row["swr_warm"], _ = timed(runtime.matching_routes, calls)
+    router_times, router_results = timed(lambda get: router.matches({DEST: get(DEST)}), router_calls)
+    for got, want in zip(swr_results, router_results, strict=False):
+        assert [name for name, _ in got] == [r.name for r, _ in want], (got, want)
+    row["swr"] = swr_times
+    row["router"] = router_times
+    row["calls"], row["router_calls"] = len(calls), len(router_calls)
+    row["route"] = asyncio.run(full_route(runtime, calls[:2000]))
+    return row
+
+
+async def full_route(runtime: Runtime, calls: list[dict[str, str]]) -> list[float]:
+    out = []
+    for headers in calls:
+        sess = simulated_session(headers, RecordingController())
+        t0 = time.perf_counter_ns()
+        outcome = await runtime.route(sess)
+        out.append((time.perf_counter_ns() - t0) / 1000)
+        assert outcome.result in ("routed", "no-route")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,1000,10000,100000")
+    parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"python {platform.python_version()} on {platform.machine()}, {args.calls} calls per size "
+          f"(fewer for the linear Router at large N), seed {args.seed}")
+    rows = []
+    for n in sizes:
+        print(f"  {n} routes ...", file=sys.stderr, flush=True)
+        rows.append(run_size(n, args.calls, rng))
+    print()
+    print(f"{'routes':>7} | {'parse':>7} {'check':>7} {'compile':>8} | "
+          f"{'.swr decide p50':>15} {'p90':>6} {'p99':>6} {'warm p50':>8} | {'Router p50':>10} "
+          f"{'p90':>8} | {'ratio':>6} | {'route p50':>9}")
+    print("-" * 118)
+    for r in rows:
+        s50, s90, s99 = (percentile(r["swr"], q) for q in (0.5, 0.9, 0.99))
+        w50 = percentile(r["swr_warm"], 0.5)
+        r50, r90 = (percentile(r["router"], q) for q in (0.5, 0.9))
+        print(f"{r['n']:>7} | {r['parse']:>6.2f}s {r['check']:>6.2f}s {r['compile']:>7.3f}s | "
+              f"{s50:>12.1f} µs {s90:>6.1f} {s99:>6.1f} {w50:>8.1f} | {r50:>7.1f} µs {r90:>8.1f} | "
+              f"{r50 / s50:>5.0f}x | {statistics.median(r['route']):>6.1f} µs")
+    print()
+    print("parse / check / compile: seconds for text → AST, the checker, AST → route graph with")
+    print("its index. decide: µs per call to find the routes that match (no action sent), .swr")
+    print("through the route index (warm: a second pass, every pattern hit already compiled)")
+    print("against the Router trying every route; ratio: Router p50 / .swr p50 (first pass).")
+    print("route p50: the whole .swr runtime for one call on a recording Session.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
