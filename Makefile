@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## demo: install, then route a mix of calls through a 3-node emulated cluster
 demo: $(STAMP)
-	$(BIN)/switchy demo --nodes 3 --calls 12
+	$(BIN)/switchy run examples/router.swr --emulate 3 --calls 12
 
 ## test: install everything, then run the whole test suite
 test: $(STAMP) system-deps test-ext

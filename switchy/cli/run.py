@@ -191,6 +191,7 @@ class Progress:
         self.total = total
         self.out = out
         self.done = 0
+        self.active = 0
         self.results: Counter[str] = Counter()
         self.tty = out.isatty()
 
@@ -198,10 +199,21 @@ class Progress:
         width = 24
         filled = width * self.done // max(self.total, 1)
         counts = "  ".join(f"{k} {v}" for k, v in sorted(self.results.items()))
-        return f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} calls  {counts}"
+        return (f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} calls, "
+                f"{self.active} in progress  {counts}")
+
+    def redraw(self) -> None:
+        if self.tty:
+            self.out.write(f"\r\033[K{self.bar()}")
+            self.out.flush()
+
+    def started(self) -> None:
+        self.active += 1
+        self.redraw()
 
     def finished(self, record: CallRecord) -> None:
         self.done += 1
+        self.active -= 1
         self.results[record.result] += 1
         routes = ", ".join(record.routes) or "no route"
         line = (f"[{self.done:>{len(str(self.total))}}/{self.total}] {record.node}  "
@@ -261,6 +273,7 @@ async def run_emulated(app: DialplanApp, args: argparse.Namespace, out) -> int:
             node = cluster.nodes[(record.number - 1) % len(cluster.nodes)]
             record.node = node.name
             async with limit:
+                progress.started()
                 try:
                     await place_and_finish(node, record, events, routed)
                 except (TimeoutError, RuntimeError, OSError) as exc:
@@ -295,8 +308,10 @@ async def place_and_finish(node, record: CallRecord, events, routed) -> None:
     if not ch.ended:
         ch.remote_hangup("NORMAL_CLEARING")
         await ch.wait_hangup(timeout=5)
-    async with asyncio.timeout(10):  # the routing ends once its last command completes
-        await events[ch.uuid].wait()
+    async with asyncio.timeout(10):  # each park is one routing; each ends once its last
+        while len(routed[ch.uuid]) < max(1, ch.history.count("CHANNEL_PARK")):  # command does
+            events[ch.uuid].clear()
+            await events[ch.uuid].wait()
     record.outcomes = list(routed.get(ch.uuid, []))
     record.hangup_cause = ch.hangup_cause or ""
     details = []
