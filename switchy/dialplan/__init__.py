@@ -4,6 +4,10 @@ The pipeline, one module per step: ``parser`` (text → ``ast``, with ``recovery
 syntax errors), ``loader`` (files and includes → ``Program``), ``checker``
 (diagnostics), ``formatter``; ``actions`` is the table of what routes can do,
 ``patterns`` is where route regexes are compiled and matched, ``timeofday`` the clock.
+Then ``compiler`` (``Program`` → the route graph, with ``index`` for many routes),
+``build`` (files → checked → graph), ``evaluator`` (expressions for one call),
+``runtime`` (the graph run for a parked call through the Session API) and ``app``
+(a dialplan as a Service app, with hot reload); ``callmix`` makes up calls for demos.
 """
 
 from switchy.dialplan.checker import check, check_paths, check_text
