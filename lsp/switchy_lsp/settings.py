@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
-
 LOG_LEVELS = ("error", "warning", "info", "debug")
 
 
@@ -44,8 +42,6 @@ class Settings:
                 self.log_level = value
             else:
                 problems.append(f"switchy.server.logLevel: expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
-        for problem in problems:
-            log.warning("%s", problem)
         return problems
 
     @property

@@ -17,20 +17,41 @@ def register(server: SwitchyLanguageServer) -> None:
         options = params.initialization_options
         if isinstance(options, dict) and isinstance(options.get("switchy"), dict):
             options = options["switchy"]  # accept {"switchy": {...}} as well as {...}
-        ls.settings.update(options)
-        logging.getLogger("switchy_lsp").setLevel(ls.settings.logging_level)
+        apply(ls, options)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: SwitchyLanguageServer, params: types.InitializedParams) -> None:
+        await watch(ls)
         await pull(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: SwitchyLanguageServer, params: types.DidChangeConfigurationParams) -> None:
         settings = params.settings
         if isinstance(settings, dict) and isinstance(settings.get("switchy"), dict):
-            ls.settings.update(settings["switchy"])  # a client that pushes settings
+            apply(ls, settings["switchy"])  # a client that pushes settings
         await pull(ls)
-        logging.getLogger("switchy_lsp").setLevel(ls.settings.logging_level)
+
+
+def apply(ls: SwitchyLanguageServer, options: object) -> None:
+    """Take the settings in ``options``; tell the user about values that make no sense."""
+    for problem in ls.settings.update(options):
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=problem))
+    logging.getLogger("switchy_lsp").setLevel(ls.settings.logging_level)
+
+
+async def watch(ls: SwitchyLanguageServer) -> None:
+    """Ask to be told when settings change (a client sends nothing unless asked)."""
+    workspace = ls.client_capabilities.workspace
+    change = workspace.did_change_configuration if workspace else None
+    if change is None or not change.dynamic_registration:
+        return
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+            types.Registration(id="switchy-configuration",
+                               method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                               register_options={"section": "switchy"})]))
+    except Exception as exc:  # the client will not tell: settings are read at start only
+        log.info("cannot watch the configuration: %s", exc)
 
 
 async def pull(ls: SwitchyLanguageServer) -> None:
@@ -45,4 +66,4 @@ async def pull(ls: SwitchyLanguageServer) -> None:
         log.info("workspace/configuration failed: %s", exc)
         return
     if values:
-        ls.settings.update(values[0])
+        apply(ls, values[0])

@@ -141,6 +141,7 @@ def schedule(ls: SwitchyLanguageServer, uri: str, delay_ms: int | None = None,
             return
         if dependents:
             for other in ls.dependents(uri):
+                ls.analyses.pop(other, None)  # it read the old text of this one
                 schedule(ls, other, 0, dependents=False)
 
     pending[uri] = asyncio.get_running_loop().call_later(delay, run)
@@ -169,4 +170,5 @@ def register(server: SwitchyLanguageServer) -> None:
         ls.forget(uri)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         for other in dependents:  # they now read the file from disk again
+            ls.analyses.pop(other, None)
             schedule(ls, other, 0, dependents=False)

@@ -1,0 +1,50 @@
+"""The simulate command: one call through the document's program, as switchy simulate."""
+
+import pytest
+from switchy_lsp.features.commands import CommandError, simulate
+
+from .support import analysed
+
+TEXT = '''handler bridge2dest(gateway=none, response=none) {
+    if response { respond(response) stop }
+    bridge(gateway=gateway)
+}
+route intl "00(.*)|011(.*)" -> bridge2dest(response="407")
+route long "1(.*)" -> bridge2dest(gateway="trunk")
+route hours "^500$" { if hour in 8..17 { answer() } else { hangup("USER_BUSY") } }
+'''
+
+
+async def test_a_simulated_call_gives_the_path_and_the_exact_commands():
+    result = await simulate(analysed(TEXT), {"Caller-Destination-Number": "0114412"})
+    labels = [step["label"] for step in result["path"]]
+    assert 'route intl "00(.*)|011(.*)"' in labels and "respond(response)" in labels
+    assert [(c["kind"], c["text"]) for c in result["commands"]] == [("execute", "respond 407")]
+    assert "execute-app-name: respond\nexecute-app-arg: 407\n" in result["commands"][0]["wire"]
+    assert result["outcome"] == {"result": "routed", "dialplan": "default", "routes": ["intl"],
+                                 "stopped": True, "cause": None, "error": None}
+    assert "outcome: routed; routes run: intl; stopped" in result["text"]
+    respond = next(s for s in result["path"] if s["label"] == "respond(response)")
+    assert (respond["line"], respond["column"]) == (2, 19)
+
+
+async def test_the_time_of_the_call_can_be_given():
+    day = await simulate(analysed(TEXT), {"Caller-Destination-Number": "500"}, {"at": "2024-12-24T09:00"})
+    night = await simulate(analysed(TEXT), {"Caller-Destination-Number": "500"}, {"at": "2024-12-24T23:00"})
+    zero = "00000000-0000-4000-8000-000000000000"
+    assert [c["text"] for c in day["commands"]] == [f"uuid_answer {zero}"]
+    assert [c["text"] for c in night["commands"]] == [f"uuid_kill {zero} USER_BUSY"]
+
+
+async def test_a_dialplan_with_errors_is_not_simulated():
+    result = await simulate(analysed('route a { answerr() }'), {"Caller-Destination-Number": "1"})
+    assert result["path"] == [] and result["commands"] == []
+    assert result["outcome"] == {"result": "invalid"}
+    assert "SWR201" in result["text"]
+
+
+async def test_bad_arguments_are_refused():
+    with pytest.raises(CommandError, match="headers must be an object"):
+        await simulate(analysed(TEXT), ["Caller-Destination-Number=1"])
+    with pytest.raises(CommandError, match="--at takes a date"):
+        await simulate(analysed(TEXT), {}, {"at": "tomorrow"})
