@@ -18,14 +18,9 @@ def vscode() -> types.ClientCapabilities:
 
 
 def like_vscode(lsp_client: LanguageClient) -> None:
-    """Answer what VS Code (with switchy's extension) answers and pytest-lsp's client does
-    not: capability registrations, and ``switchy/graphChanged``."""
-    registered = lsp_client.registrations = []
+    """Handle what switchy's extension handles and pytest-lsp's client does not:
+    ``switchy/graphChanged``."""
     graphs = lsp_client.graph_changes = []
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        registered.extend(params.registrations)
 
     @lsp_client.feature(GRAPH_CHANGED)
     def graph_changed(params) -> None:

@@ -1,4 +1,9 @@
-"""Settings: ``initializationOptions`` first, then ``workspace/configuration`` on change."""
+"""Settings: ``initializationOptions`` first, then ``workspace/configuration`` on change.
+
+Clients announce changes with ``workspace/didChangeConfiguration`` when told which
+section to watch (VS Code's ``synchronize.configurationSection``, as switchy's
+extension does); the server then reads the section back.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,6 @@ def register(server: SwitchyLanguageServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: SwitchyLanguageServer, params: types.InitializedParams) -> None:
-        await watch(ls)
         await pull(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -37,21 +41,6 @@ def apply(ls: SwitchyLanguageServer, options: object) -> None:
     for problem in ls.settings.update(options):
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=problem))
     logging.getLogger("switchy_lsp").setLevel(ls.settings.logging_level)
-
-
-async def watch(ls: SwitchyLanguageServer) -> None:
-    """Ask to be told when settings change (a client sends nothing unless asked)."""
-    workspace = ls.client_capabilities.workspace
-    change = workspace.did_change_configuration if workspace else None
-    if change is None or not change.dynamic_registration:
-        return
-    try:
-        await ls.client_register_capability_async(types.RegistrationParams(registrations=[
-            types.Registration(id="switchy-configuration",
-                               method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                               register_options={"section": "switchy"})]))
-    except Exception as exc:  # the client will not tell: settings are read at start only
-        log.info("cannot watch the configuration: %s", exc)
 
 
 async def pull(ls: SwitchyLanguageServer) -> None:

@@ -19,7 +19,7 @@ from lsprotocol import types
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy_lsp.analysis import Analysis
+from switchy_lsp.analysis import Analysis, file_for
 from switchy_lsp.server import SwitchyLanguageServer
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,16 @@ def schedule(ls: SwitchyLanguageServer, uri: str, delay_ms: int | None = None,
     pending[uri] = asyncio.get_running_loop().call_later(delay, run)
 
 
+def affected(ls: SwitchyLanguageServer, changes: list[types.FileEvent]) -> list[str]:
+    """Open documents to re-check after files changed on disk: those that read a changed
+    file, and every one when a file appeared or vanished (an include may now resolve)."""
+    open_docs = [u for u in ls.open_uris() if u in ls.analyses]
+    if any(c.type != types.FileChangeType.Changed for c in changes):
+        return open_docs
+    changed = {file_for(c.uri) for c in changes if not ls.is_open(c.uri)}
+    return [u for u in open_docs if changed & set(ls.analyses[u].program.files)]
+
+
 def register(server: SwitchyLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SwitchyLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -159,6 +169,12 @@ def register(server: SwitchyLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: SwitchyLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         schedule(ls, params.text_document.uri, 0)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def files_changed(ls: SwitchyLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for uri in affected(ls, params.changes):
+            ls.analyses.pop(uri, None)
+            schedule(ls, uri, 0, dependents=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SwitchyLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
