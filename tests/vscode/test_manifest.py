@@ -137,3 +137,19 @@ async def test_simulate_answers_with_the_trace_text_the_extension_prints(server)
         types.ExecuteCommandParams(command="switchy.server.simulate", arguments=[uri, headers]))
     assert isinstance(result["text"], str)
     assert "route international" in result["text"] and "respond 407" in result["text"]
+
+
+async def test_simulate_takes_the_time_of_the_call_as_the_extension_sends_it(server):
+    """`4100 @2024-12-24T09:00` in the input box becomes the options `{"at": ...}`."""
+    example = ROOT / "examples" / "router.swr"
+    uri = example.as_uri()
+    server.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="swr", version=1, text=example.read_text())))
+    headers = {"Caller-Destination-Number": "4100", "Call-Direction": "inbound"}
+    texts = {}
+    for at in ("2024-12-24T09:00", "2024-12-24T20:00"):  # a Tuesday: office hours, then evening
+        result = await server.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="switchy.server.simulate", arguments=[uri, headers, {"at": at}]))
+        texts[at] = result["text"]
+    assert "supportpbx.com" in texts["2024-12-24T09:00"] and "voicemail" not in texts["2024-12-24T09:00"]
+    assert "voicemail" in texts["2024-12-24T20:00"]

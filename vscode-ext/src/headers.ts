@@ -1,24 +1,45 @@
 /**
  * Reads what the user types for `switchy: Simulate a Call…` into the headers of the
- * simulated call. No `vscode` import: the unit tests run this under plain Node.
+ * simulated call and, optionally, its time. No `vscode` import: the unit tests run this
+ * under plain Node.
  *
  *   Caller-Destination-Number=011441234 Caller-Caller-ID-Name="Jane Doe"
  *   011441234                      (a lone value is the destination number)
+ *   4100 @2024-12-24T09:00         (@ gives the time of the call, as switchy simulate --at)
  */
 
 export const DESTINATION_HEADER = 'Caller-Destination-Number';
 
-export type ParsedHeaders = { headers: Record<string, string>; error?: undefined } | { headers?: undefined; error: string };
+export interface SimulatedCall {
+    headers: Record<string, string>;
+    /** The time of the call (ISO 8601), for time-of-day tests. */
+    at?: string;
+}
+
+export type ParsedCall = (SimulatedCall & { error?: undefined }) | { headers?: undefined; error: string };
+
+const WHEN = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*(?:-[A-Za-z0-9_.]+)*$/;
 
-export function parseHeaders(text: string): ParsedHeaders {
+export function parseCall(text: string): ParsedCall {
     const words = splitWords(text);
     if ('error' in words) {
         return { error: words.error };
     }
     const headers: Record<string, string> = {};
+    let at: string | undefined;
     for (const word of words.list) {
+        if (word.raw.startsWith('@')) {
+            if (at !== undefined) {
+                return { error: 'the time of the call (@...) is given twice' };
+            }
+            at = word.value.slice(1);
+            if (!WHEN.test(at)) {
+                return { error: `"${at}" is not a date and time such as 2024-12-24T09:00` };
+            }
+            continue;
+        }
         const eq = word.raw.indexOf('=');
         if (eq < 0 || word.quotedBeforeEquals) {
             if (DESTINATION_HEADER in headers) {
@@ -37,14 +58,15 @@ export function parseHeaders(text: string): ParsedHeaders {
         }
         headers[name] = value;
     }
-    return { headers };
+    return at === undefined ? { headers } : { headers, at };
 }
 
-/** Writes headers back in the form parseHeaders reads (for the input box's next default). */
-export function formatHeaders(headers: Record<string, string>): string {
-    return Object.entries(headers)
-        .map(([name, value]) => `${name}=${/[\s"']/.test(value) || value === '' ? JSON.stringify(value) : value}`)
-        .join(' ');
+/** Writes a call back in the form parseCall reads. */
+export function formatCall(call: SimulatedCall): string {
+    const words = Object.entries(call.headers).map(
+        ([name, value]) => `${name}=${/[\s"'@]/.test(value) || value === '' ? JSON.stringify(value) : value}`,
+    );
+    return [...words, ...(call.at !== undefined ? [`@${call.at}`] : [])].join(' ');
 }
 
 interface Word {

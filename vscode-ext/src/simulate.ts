@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ServerManager } from './client';
-import { DESTINATION_HEADER, formatHeaders, parseHeaders } from './headers';
+import { DESTINATION_HEADER, formatCall, parseCall, SimulatedCall } from './headers';
 import { ServerCommand } from './ids';
 
 /** What `switchy.server.simulate` returns; `text` is the trace as `switchy simulate` prints it. */
@@ -26,39 +26,45 @@ export class Simulator implements vscode.Disposable {
     ) {}
 
     async run(document: vscode.Uri): Promise<void> {
-        const headers = await this.askHeaders();
-        if (!headers) {
+        const call = await this.askCall();
+        if (!call) {
             return;
+        }
+        const args: unknown[] = [document.toString(), call.headers];
+        if (call.at !== undefined) {
+            args.push({ at: call.at });
         }
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Window, title: 'switchy: simulating a call' },
-            () => this.server.executeServerCommand<SimulationResult | null>(ServerCommand.simulate, [document.toString(), headers]),
+            () => this.server.executeServerCommand<SimulationResult | null>(ServerCommand.simulate, args),
         );
-        this.output.appendLine(`── ${path.basename(document.path)}  ${formatHeaders(headers)}`);
+        this.output.appendLine(`── ${path.basename(document.path)}  ${formatCall(call)}`);
         this.output.appendLine(traceText(result));
         this.output.appendLine('');
         this.output.show(true);
     }
 
-    private async askHeaders(): Promise<Record<string, string> | undefined> {
+    private async askCall(): Promise<SimulatedCall | undefined> {
         const last = this.state.get<string>(LAST_INPUT_KEY, DEFAULT_INPUT);
         const input = await vscode.window.showInputBox({
             title: 'switchy: Simulate a Call',
-            prompt: `Headers of the call, as Name=value separated by spaces (quote values with spaces); a lone number is the ${DESTINATION_HEADER}`,
+            prompt:
+                `Headers of the call as Name=value separated by spaces (quote values with spaces); ` +
+                `a lone number is the ${DESTINATION_HEADER}; @2024-12-24T09:00 sets the time of the call`,
             placeHolder: `${DESTINATION_HEADER}=011441234 Caller-Caller-ID-Number=1001 Call-Direction=inbound`,
             value: last,
             ignoreFocusOut: true,
-            validateInput: (text) => parseHeaders(text).error,
+            validateInput: (text) => parseCall(text).error,
         });
         if (input === undefined) {
             return undefined;
         }
-        const parsed = parseHeaders(input);
+        const parsed = parseCall(input);
         if (parsed.error !== undefined) {
             return undefined;
         }
         await this.state.update(LAST_INPUT_KEY, input);
-        return parsed.headers;
+        return parsed;
     }
 
     dispose(): void {

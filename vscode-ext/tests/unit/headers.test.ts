@@ -1,38 +1,49 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatHeaders, parseHeaders } from '../../src/headers';
+import { formatCall, parseCall } from '../../src/headers';
 
 test('Name=value pairs separated by spaces', () => {
-    assert.deepEqual(parseHeaders('  Caller-Destination-Number=011441234   Call-Direction=inbound '), {
+    assert.deepEqual(parseCall('  Caller-Destination-Number=011441234   Call-Direction=inbound '), {
         headers: { 'Caller-Destination-Number': '011441234', 'Call-Direction': 'inbound' },
     });
 });
 
 test('quoted values keep their spaces, escapes and = signs', () => {
-    assert.deepEqual(parseHeaders(`Caller-Caller-ID-Name="Jane \\"JD\\" Doe" variable_params='a=1,b=2' variable_x=`), {
+    assert.deepEqual(parseCall(`Caller-Caller-ID-Name="Jane \\"JD\\" Doe" variable_params='a=1,b=2' variable_x=`), {
         headers: { 'Caller-Caller-ID-Name': 'Jane "JD" Doe', variable_params: 'a=1,b=2', variable_x: '' },
     });
 });
 
 test('a lone value is the destination number', () => {
-    assert.deepEqual(parseHeaders('011441234 Call-Direction=outbound'), {
+    assert.deepEqual(parseCall('011441234 Call-Direction=outbound'), {
         headers: { 'Caller-Destination-Number': '011441234', 'Call-Direction': 'outbound' },
     });
 });
 
 test('mistakes are explained', () => {
-    assert.match(parseHeaders('1000 2000').error ?? '', /has no "Name="/);
-    assert.match(parseHeaders('Bad Name=1 Other').error ?? '', /"Other" has no "Name="/);
-    assert.match(parseHeaders('9bad=1').error ?? '', /not a header name/);
-    assert.match(parseHeaders('A=1 A=2').error ?? '', /given twice/);
-    assert.match(parseHeaders('A="open').error ?? '', /never closed/);
+    assert.match(parseCall('1000 2000').error ?? '', /has no "Name="/);
+    assert.match(parseCall('Bad Name=1 Other').error ?? '', /"Other" has no "Name="/);
+    assert.match(parseCall('9bad=1').error ?? '', /not a header name/);
+    assert.match(parseCall('A=1 A=2').error ?? '', /given twice/);
+    assert.match(parseCall('A="open').error ?? '', /never closed/);
 });
 
 test('empty input is a call without headers', () => {
-    assert.deepEqual(parseHeaders('   '), { headers: {} });
+    assert.deepEqual(parseCall('   '), { headers: {} });
 });
 
-test('formatHeaders writes what parseHeaders reads', () => {
-    const headers = { 'Caller-Destination-Number': '1000', 'Caller-Caller-ID-Name': 'Jane "JD" Doe', variable_x: '' };
-    assert.deepEqual(parseHeaders(formatHeaders(headers)), { headers });
+test('@ gives the time of the call', () => {
+    assert.deepEqual(parseCall('4100 @2024-12-24T09:00'), {
+        headers: { 'Caller-Destination-Number': '4100' },
+        at: '2024-12-24T09:00',
+    });
+    assert.deepEqual(parseCall('@2024-12-24'), { headers: {}, at: '2024-12-24' });
+    assert.match(parseCall('@09:00').error ?? '', /not a date and time/);
+    assert.match(parseCall('@2024-12-24 @2024-12-25').error ?? '', /given twice/);
+});
+
+test('formatCall writes what parseCall reads', () => {
+    const headers = { 'Caller-Destination-Number': '1000', 'Caller-Caller-ID-Name': 'Jane "JD" Doe', variable_x: '', v: '@x' };
+    assert.deepEqual(parseCall(formatCall({ headers })), { headers });
+    assert.deepEqual(parseCall(formatCall({ headers, at: '2024-12-24T09:00:00+02:00' })), { headers, at: '2024-12-24T09:00:00+02:00' });
 });
