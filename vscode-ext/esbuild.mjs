@@ -1,6 +1,7 @@
 // Bundles the extension (Node, CommonJS, `vscode` provided by the host) and the
-// call-flow webview script (browser). `--tests` also bundles the unit tests and the
-// preview-page tool that the Python tests drive.
+// call-flow webview script (browser). `--tests` also bundles the unit tests and what
+// the Python tests drive: the preview-page tool and the client smoke test (which runs
+// src/client.ts under a stand-in `vscode` module).
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 
@@ -34,6 +35,14 @@ if (process.argv.includes('--tests')) {
         outdir: 'out/unit',
         platform: 'node',
         format: 'cjs',
+    });
+    builds.push({
+        ...common,
+        entryPoints: ['tests/host/serverSmoke.ts'],
+        outfile: 'out/host/serverSmoke.js',
+        platform: 'node',
+        format: 'cjs',
+        alias: { vscode: './tests/host/fakeVscode.ts' },
     });
     builds.push({
         ...common,

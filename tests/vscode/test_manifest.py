@@ -47,7 +47,7 @@ def test_contributed_settings_are_the_ones_read(package_json, extension_ids):
     assert contributed_settings(package_json) == declared
     # vscode-languageclient reads `<client id>.trace.server` itself: the id must be "switchy".
     client = (SOURCES / "client.ts").read_text()
-    assert re.search(r"new LanguageClient\('switchy',", client)
+    assert re.search(r"new SwitchyLanguageClient\('switchy',", client)
     assert "switchy.trace.server" in declared
     # Every other setting is read by name in client.ts (to launch the server or to pass
     # it the settings it reads itself).

@@ -15,7 +15,6 @@ import {
     LanguageClientOptions,
     ServerOptions,
     State,
-    TransportKind,
 } from 'vscode-languageclient/node';
 import { ClientCommand, LanguageId, Setting, SettingsSection } from './ids';
 import { resolveServerLaunch, ServerLaunch, ServerSettings } from './settings';
@@ -26,6 +25,19 @@ const MAX_CRASHES = 4;
 const STDERR_GRACE_MS = 1000;
 
 type NotificationHandler = (params: unknown) => void;
+
+/**
+ * While it starts, ServerManager explains any failure itself, saying what to do; this
+ * keeps vscode-languageclient's generic "couldn't create connection" popup out of the
+ * way (the output channel still gets every line).
+ */
+class SwitchyLanguageClient extends LanguageClient {
+    quiet = true;
+
+    override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
+        super.error(message, data, this.quiet ? false : showNotification);
+    }
+}
 
 export class ServerManager implements vscode.Disposable {
     readonly output: vscode.LogOutputChannel;
@@ -124,7 +136,7 @@ export class ServerManager implements vscode.Disposable {
         this.stderr.clear();
         this.running = false;
 
-        const client = new LanguageClient('switchy', 'switchy Language Server', serverOptions(launch), this.clientOptions());
+        const client = new SwitchyLanguageClient('switchy', 'switchy Language Server', serverOptions(launch), this.clientOptions());
         for (const [method, handler] of this.notificationHandlers) {
             client.onNotification(method, handler);
         }
@@ -138,6 +150,7 @@ export class ServerManager implements vscode.Disposable {
         this.client = client;
         try {
             await client.start();
+            client.quiet = false;
             this.running = true;
             this.showStatus('running');
             return client;
@@ -251,10 +264,11 @@ function serverInitializationOptions(): Record<string, unknown> {
 }
 
 function serverOptions(launch: ServerLaunch): ServerOptions {
+    // stdio. No `transport: TransportKind.stdio`: the client would append `--stdio`,
+    // which switchy-lsp (stdio by default) does not take.
     return {
         command: launch.command,
         args: launch.args,
-        transport: TransportKind.stdio,
         options: {
             cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
             env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' },

@@ -31,8 +31,9 @@ export function describeStartFailure(failure: StartFailure): string {
     const missing = stderr.find((line) => /No module named '?switchy(_lsp)?\b/.test(line));
     if (missing !== undefined) {
         return (
-            `switchy: "${program}" cannot run the language server (${missing.trim()}). ` +
-            `Install switchy into that Python (pip install switchy), or change the setting. ${FIX}`
+            `switchy: "${program}" has no switchy language server (${missing.trim()}). ` +
+            `Install switchy into it (${program} -m pip install switchy), or set "switchy.server.pythonPath" ` +
+            'to a Python that has switchy.'
         );
     }
     const last = stderr.length > 0 ? stderr[stderr.length - 1].trim() : '';

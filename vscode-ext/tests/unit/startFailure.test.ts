@@ -26,8 +26,12 @@ test('a Python without switchy is told to install it', () => {
         error: new Error('Connection to server got closed.'),
         stderr: ['/venv/bin/python: No module named switchy_lsp', ''],
     });
-    assert.match(message, /No module named switchy_lsp/);
-    assert.match(message, /pip install switchy/);
+    assert.equal(
+        message,
+        'switchy: "/venv/bin/python" has no switchy language server (/venv/bin/python: No module named switchy_lsp). ' +
+            'Install switchy into it (/venv/bin/python -m pip install switchy), ' +
+            'or set "switchy.server.pythonPath" to a Python that has switchy.',
+    );
 });
 
 test('otherwise the last line the server wrote is shown', () => {

@@ -1,0 +1,60 @@
+"""The extension's language client (src/client.ts, with the real vscode-languageclient)
+started in plain Node under a stand-in `vscode` module (vscode-ext/tests/host/): with
+the real switchy-lsp it runs and simulates a call; when the server cannot start, the
+user sees one message that says why and what to do."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.vscode.conftest import EXT, ROOT, built
+
+FIXES = ["Open Settings", "Show Output", "Retry"]
+
+
+def run_client(node: str, scenario: str, settings: dict, *extra: str) -> dict:
+    script = built(EXT / "out" / "host" / "serverSmoke.js")
+    result = subprocess.run([node, str(script), scenario, json.dumps(settings), *extra],
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def test_client_starts_the_real_server_and_simulates_a_call(node):
+    report = run_client(node, "simulate", {"switchy.server.pythonPath": sys.executable},
+                        str(ROOT / "examples" / "router.swr"))
+    assert report["running"] is True
+    assert report["shown"] == []
+    assert "route international" in report["text"] and "respond 407" in report["text"]
+    assert report["runningAfterStop"] is False
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"switchy.server.pythonPath": "/nonexistent/python3"},
+         'switchy: cannot start the language server: "/nonexistent/python3" was not found. '
+         'Set "switchy.server.pythonPath" to a Python that has switchy installed'),
+        # -S: a Python that cannot see switchy (no site-packages)
+        ({"switchy.server.command": [sys.executable, "-S", "-m", "switchy_lsp"]},
+         f'switchy: "{sys.executable}" has no switchy language server '
+         f"({sys.executable}: No module named switchy_lsp). "
+         f"Install switchy into it ({sys.executable} -m pip install switchy)"),
+        ({"switchy.server.command": [sys.executable, "-c", "import sys; sys.exit('cannot read ~/.switchy.toml')"]},
+         "stopped before it started: cannot read ~/.switchy.toml"),
+    ],
+    ids=["program-not-found", "python-without-switchy", "server-exits"],
+)
+def test_a_server_that_cannot_start_gets_one_clear_message(node, settings, expected):
+    report = run_client(node, "start", settings)
+    assert report["running"] is False
+    # One message: the library's generic "couldn't create connection" popup is kept out.
+    assert len(report["shown"]) == 1, report["shown"]
+    shown = report["shown"][0]
+    assert shown["kind"] == "error"
+    assert expected in shown["message"]
+    assert shown["items"] == FIXES

@@ -1,0 +1,41 @@
+/**
+ * Runs the extension's ServerManager — with the real vscode-languageclient — against
+ * the real `switchy-lsp`, under the stand-in `vscode` of fakeVscode.ts, and prints what
+ * happened as JSON. Driven by tests/vscode/test_client.py:
+ *
+ *   node out/host/serverSmoke.js SCENARIO SETTINGS_JSON [DOCUMENT]
+ *
+ * SCENARIO `start`: start the server, print whether it runs and what the user was shown.
+ * SCENARIO `simulate`: also simulate a call to 011441234 on DOCUMENT and print the trace.
+ */
+import { ServerManager } from '../../src/client';
+import { ServerCommand } from '../../src/ids';
+import { fake, Uri } from './fakeVscode';
+
+async function main(): Promise<void> {
+    const [scenario, settings, document] = process.argv.slice(2);
+    fake.settings = JSON.parse(settings ?? '{}');
+    const server = new ServerManager();
+    const client = await server.start();
+    const report: Record<string, unknown> = { running: client?.isRunning() ?? false };
+    if (client && scenario === 'simulate' && document) {
+        const result = await server.executeServerCommand<{ text: string }>(ServerCommand.simulate, [
+            Uri.file(document).toString(),
+            { 'Caller-Destination-Number': '011441234', 'Call-Direction': 'inbound' },
+        ]);
+        report.text = result.text;
+    }
+    await server.stop();
+    report.runningAfterStop = client?.isRunning() ?? false;
+    report.shown = fake.shown;
+    report.log = fake.log;
+    process.stdout.write(JSON.stringify(report));
+}
+
+main().then(
+    () => process.exit(0),
+    (error) => {
+        process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+    },
+);
