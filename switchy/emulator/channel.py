@@ -20,8 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from switchy.esl.codec import url_encode
+
 from .causes import CODE_OF
-from .events import EXTENDED_EVENTS, Block, EmuEvent, micros
+from .events import EXTENDED_EVENTS, Block, EmuEvent, LineCache, micros
 
 if TYPE_CHECKING:
     from .node import EmulatedNode
@@ -107,6 +109,31 @@ class CallerProfile:
         RESURRECT, BRIDGED, LAST_HOLD, HOLD_ACCUM = range(11)
 
 
+class VariablesBlock(Block):
+    """The ``variable_*`` headers of a channel, each line encoded once per value."""
+
+    __slots__ = ("_channel",)
+
+    def __init__(self, channel: Channel) -> None:
+        super().__init__([], channel.lines)
+        self._channel = channel
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(f"variable_{k}", v) for k, v in self._channel.variables.items()]
+
+    def plain(self) -> str:
+        text = self._plain
+        if text is None:
+            text = self._plain = self._channel._variables_plain()
+        return text
+
+    def json(self) -> str:
+        text = self._json
+        if text is None:
+            text = self._json = self._cache.json(self.pairs())
+        return text
+
+
 @dataclass
 class Bridge:
     """One bridge attempt, for tests: what was dialled and what became of it."""
@@ -186,7 +213,12 @@ class Channel:
         self.sdp_answered = False
         self.last_app: tuple[str, str] | None = None
         self._waiters: list[tuple[str, asyncio.Future[None]]] = []
+        self._any_waiters: list[tuple[tuple[str, ...], asyncio.Future[str]]] = []
         self._vars_block: Block | None = None
+        self._var_lines: dict[str, str | None] = {}  # variable → its encoded plain line
+        self._var_dirty: list[str] = []
+        self._basic_blocks: dict[tuple[Any, ...], Block] = {}
+        self.lines = LineCache()  # this channel's encoded headers, by (name, value)
         self._profile_block: Block | None = None
         self._other_block: Block | None = None
 
@@ -222,6 +254,12 @@ class Channel:
 
     def record(self, name: str) -> None:
         self.history.append(name)
+        if self._any_waiters:
+            for item in list(self._any_waiters):
+                names, any_future = item
+                if name in names and not any_future.done():
+                    any_future.set_result(name)
+                    self._any_waiters.remove(item)
         if self._waiters:
             for item in list(self._waiters):
                 wanted, future = item
@@ -242,27 +280,19 @@ class Channel:
         """Wait until ``name`` has been fired ``count`` times for this channel."""
         async with asyncio.timeout(timeout):
             while self.history.count(name) < count:
-                await self.wait_event_any((name,))
+                await self.wait_event_any((name,), None)
 
-    async def wait_event_any(self, names: tuple[str, ...], timeout: float | None = None) -> str:
+    async def wait_event_any(self, names: tuple[str, ...], timeout: float | None = 5.0) -> str:
         """Wait for the next event named one of ``names``; returns which one fired."""
-        loop = asyncio.get_running_loop()
-        futures = []
-        for name in names:
-            future: asyncio.Future[None] = loop.create_future()
-            self._waiters.append((name, future))
-            futures.append((name, future))
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        item = (names, future)
+        self._any_waiters.append(item)
         try:
             async with asyncio.timeout(timeout):
-                done, _ = await asyncio.wait([f for _, f in futures],
-                                             return_when=asyncio.FIRST_COMPLETED)
+                return await future
         finally:
-            for item in list(self._waiters):
-                if any(item[1] is f for _, f in futures):
-                    self._waiters.remove(item)
-            for _, f in futures:
-                f.cancel()
-        return next(name for name, f in futures if f in done)
+            if item in self._any_waiters:
+                self._any_waiters.remove(item)
 
     async def wait_hangup(self, timeout: float | None = 5.0) -> str:
         """Wait for CHANNEL_HANGUP_COMPLETE; returns the hangup cause."""
@@ -311,18 +341,45 @@ class Channel:
         variables = self.variables
         if name in variables:
             del variables[name]
+            del self._var_lines[name]
         if value is not None and value != "":
             variables[name] = str(value)
+            self._var_lines[name] = None
+            self._var_dirty.append(name)
         self._vars_block = None
 
     def set_vars(self, pairs: Iterable[tuple[str, str | None]]) -> None:
         for name, value in pairs:
             self.set_var(name, value)
 
+    def update_vars(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """``dict.update``: new variables go last, existing ones keep their place."""
+        for name, value in pairs:
+            if name not in self.variables:
+                self._var_lines[name] = None
+            elif self.variables[name] == value:
+                continue
+            self.variables[name] = str(value)
+            self._var_lines[name] = None
+            self._var_dirty.append(name)
+        self._vars_block = None
+
     def unset_var(self, name: str) -> None:
         if name in self.variables:
             del self.variables[name]
+            del self._var_lines[name]
             self._vars_block = None
+
+    def _variables_plain(self) -> str:
+        """``variable_*`` lines: each encoded once per value, joined in order."""
+        lines = self._var_lines
+        if self._var_dirty:
+            variables = self.variables
+            for name in self._var_dirty:
+                if name in lines and lines[name] is None:
+                    lines[name] = f"variable_{name}: {url_encode(variables[name])}\n"
+            self._var_dirty.clear()
+        return "".join(lines.values())  # type: ignore[arg-type]
 
     def get_var(self, name: str) -> str | None:
         return self.variables.get(name)
@@ -373,24 +430,32 @@ class Channel:
 
     def data_blocks(self, extended: bool) -> list[Block]:
         """switch_channel_event_set_data: basic, caller profile, other leg[, variables]."""
-        parts = [Block(self.basic_items())]
+        key = (self.running_state, self.state, self.callstate, self.answer_state,
+               self.hangup_cause, self.read_codec, self.write_codec, self.hit_dialplan,
+               self.variables.get("call_uuid"), self.name)
+        basic = self._basic_blocks.get(key)
+        if basic is None:
+            if len(self._basic_blocks) > 32:
+                self._basic_blocks.clear()
+            basic = self._basic_blocks[key] = Block(self.basic_items(), self.lines)
+        parts = [basic]
         if self.has_profile:
             profile_block = self._profile_block
             if profile_block is None:
-                profile_block = self._profile_block = Block(self.profile.items("Caller"))
+                profile_block = self._profile_block = Block(self.profile.items("Caller"),
+                                                            self.lines)
             parts.append(profile_block)
             if self.other_profile is not None:
                 other = self._other_block
                 if other is None:
                     other = self._other_block = Block(
                         [("Other-Type", self.other_type or "originatee"),
-                         *self.other_profile.items("Other-Leg", with_index=False)])
+                         *self.other_profile.items("Other-Leg", with_index=False)], self.lines)
                 parts.append(other)
         if extended:
             block = self._vars_block
             if block is None:
-                block = self._vars_block = Block(
-                    [(f"variable_{k}", v) for k, v in self.variables.items()])
+                block = self._vars_block = VariablesBlock(self)
             parts.append(block)
         return parts
 

@@ -20,9 +20,13 @@ L16 = ("L16", "8000", "128000")
 CODEC_STRING = "OPUS,G722,PCMU,PCMA,H264,VP8"
 
 
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def _tag(n: int = 13) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(random.choice(alphabet) for _ in range(n))
+    """A SIP tag like sofia's: letters and digits."""
+    bits = random.getrandbits(6 * n)
+    return "".join(_ALPHABET[(bits >> (6 * i)) % 62] for i in range(n))
 
 
 def _hostport(host: str, port: int) -> str:
@@ -91,12 +95,14 @@ def sofia_inbound(node: EmulatedNode, *, destination: str, caller_id_number: str
         ("ep_codec_string", "CORE_PCM_MODULE.PCMU@8000h@20i@64000b"),
         ("endpoint_disposition", "DELAYED NEGOTIATION"),
     ]
+    pairs = []
     for key, value in template:
         if key in given:
             value = given.pop(key)
         if value is not None:
-            ch.variables[key] = value
-    ch.variables.update(given)
+            pairs.append((key, value))
+    ch.update_vars(pairs)
+    ch.update_vars(given.items())
     ch.remember_initial()
     return ch
 
@@ -350,7 +356,7 @@ def loopback_pair(node: EmulatedNode, *, destination: str, context: str, dialpla
                 endpoint="loopback", profile=profile("inbound"))
     b.running_state = CS_NONE
     a.partner, b.partner = b, a
-    a.variables.update([("direction", "outbound"), ("is_outbound", "true"), ("uuid", a.uuid),
+    a.update_vars([("direction", "outbound"), ("is_outbound", "true"), ("uuid", a.uuid),
                         ("call_uuid", a.uuid), ("session_id", str(node.next_session_id())),
                         ("read_codec", "L16"), ("read_rate", "8000"), ("write_codec", "L16"),
                         ("write_rate", "8000")])
@@ -369,18 +375,15 @@ def loopback_init(node: EmulatedNode, a: Channel, b: Channel, variables: dict[st
     a.fire("CHANNEL_OUTGOING")
     a.set_running_state(1, 1)
     _loopback_codecs(b)
-    a.variables["channel_name"] = a.name
-    for key, value in variables.items():
-        a.variables[key] = value
-    a.variables.update([("originate_early_media", "true"), ("originate_endpoint", "loopback"),
-                        ("other_loopback_leg_uuid", b.uuid), ("loopback_leg", "A")])
-    a._vars_block = None
-    b.variables.update([("direction", "inbound"), ("uuid", b.uuid), ("call_uuid", b.uuid),
+    a.update_vars([("channel_name", a.name), *variables.items()])
+    a.update_vars([("originate_early_media", "true"), ("originate_endpoint", "loopback"),
+                   ("other_loopback_leg_uuid", b.uuid), ("loopback_leg", "A")])
+    b.update_vars([("direction", "inbound"), ("uuid", b.uuid), ("call_uuid", b.uuid),
                         ("session_id", b.sip["session_id"]),
                         ("channel_name", b.name), ("read_codec", "L16"), ("read_rate", "8000"),
                         ("write_codec", "L16"), ("write_rate", "8000")])
-    b.variables.update(variables)
-    b.variables.update([("other_loopback_leg_uuid", a.uuid), ("loopback_leg", "B")])
+    b.update_vars(variables.items())
+    b.update_vars([("other_loopback_leg_uuid", a.uuid), ("loopback_leg", "B")])
     a.remember_initial()
     b.remember_initial()
 

@@ -96,27 +96,46 @@ SOURCES: dict[str, tuple[str, str, str]] = {
 }
 
 
-class Block:
-    """A run of headers that encodes itself once per format and is then reused."""
+class LineCache:
+    """Encoded ``Name: value`` lines (plain) and ``"name":"value"`` pairs (JSON), by pair.
 
-    __slots__ = ("_json", "_plain", "items")
+    A channel keeps one: most of its headers keep their values from one event to the
+    next, so each distinct pair is encoded once for the life of the call.
+    """
 
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        self.items = items
-        self._plain: str | None = None
-        self._json: str | None = None
+    __slots__ = ("_json", "_limit", "_plain")
 
-    def plain(self) -> str:
-        text = self._plain
-        if text is None:
-            text = self._plain = "".join([f"{n}: {url_encode(v)}\n" for n, v in self.items])
-        return text
+    def __init__(self, limit: int = 4096) -> None:
+        self._plain: dict[tuple[str, str], str] = {}
+        self._json: dict[tuple[str, str], str] = {}
+        self._limit = limit
 
-    def json(self) -> str:
-        text = self._json
-        if text is None:
-            text = self._json = ",".join([_json_pair(n, v) for n, v in self.items])
-        return text
+    def plain(self, items: list[tuple[str, str]]) -> str:
+        cache = self._plain
+        if len(cache) > self._limit:
+            cache.clear()
+        out = []
+        for item in items:
+            line = cache.get(item)
+            if line is None:
+                line = cache[item] = f"{item[0]}: {url_encode(item[1])}\n"
+            out.append(line)
+        return "".join(out)
+
+    def json(self, items: list[tuple[str, str]]) -> str:
+        cache = self._json
+        if len(cache) > self._limit:
+            cache.clear()
+        out = []
+        for item in items:
+            pair = cache.get(item)
+            if pair is None:
+                pair = cache[item] = _json_pair(*item)
+            out.append(pair)
+        return ",".join(out)
+
+
+_NO_CACHE = LineCache(limit=0)
 
 
 def _json_pair(name: str, value: str) -> str:
@@ -125,6 +144,34 @@ def _json_pair(name: str, value: str) -> str:
     else:
         encoded = json.dumps(value, ensure_ascii=False)
     return f"{json.dumps(name, ensure_ascii=False)}:{encoded}"
+
+
+class Block:
+    """A run of headers that encodes itself once per format and is then reused."""
+
+    __slots__ = ("_cache", "_json", "_plain", "items")
+
+    def __init__(self, items: list[tuple[str, str]], cache: LineCache | None = None,
+                 plain: str | None = None) -> None:
+        self.items = items
+        self._cache = cache or _NO_CACHE
+        self._plain = plain
+        self._json: str | None = None
+
+    def plain(self) -> str:
+        text = self._plain
+        if text is None:
+            text = self._plain = self._cache.plain(self.items)
+        return text
+
+    def json(self) -> str:
+        text = self._json
+        if text is None:
+            text = self._json = self._cache.json(self.items)
+        return text
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return self.items
 
 
 class EmuEvent:
@@ -145,7 +192,7 @@ class EmuEvent:
         self._lookup: dict[str, str] | None = None
 
     def items(self) -> list[tuple[str, str]]:
-        return [item for part in self.parts for item in part.items]
+        return [item for part in self.parts for item in part.pairs()]
 
     def header(self, name: str) -> str | None:
         """First value of a header, names compared without case (as filters do)."""
@@ -153,7 +200,7 @@ class EmuEvent:
         if lookup is None:
             lookup = self._lookup = {}
             for part in self.parts:
-                for n, v in part.items:
+                for n, v in part.pairs():
                     lookup.setdefault(n.lower(), v)
         return lookup.get(name.lower())
 
@@ -169,7 +216,7 @@ class EmuEvent:
                 return (text + f"Content-Length: {len(body)}\n\n").encode("ascii") + body
             return (text + "\n").encode("ascii")
         if fmt == "json":
-            pieces = [part.json() for part in self.parts if part.items]
+            pieces = [text for text in (part.json() for part in self.parts) if text]
             if self.body is not None:
                 length = len(self.body.encode("utf-8", "surrogateescape"))
                 pieces.append(f'"Content-Length":"{length}"')
@@ -189,14 +236,15 @@ class EmuEvent:
 
 
 class Clock:
-    """Event-Date-* values; the formatted second is computed once per second."""
+    """Event-Date-* values; the formatted (and encoded) second is made once per second."""
 
-    __slots__ = ("_gmt", "_local", "_second")
+    __slots__ = ("_gmt", "_lines", "_local", "_second")
 
     def __init__(self) -> None:
         self._second = -1
         self._local = ""
         self._gmt = ""
+        self._lines = ""
 
     def stamp(self, now: float | None = None) -> tuple[str, str, str]:
         now = time.time() if now is None else now
@@ -205,7 +253,14 @@ class Clock:
             self._second = second
             self._local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
             self._gmt = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(second))
+            self._lines = (f"Event-Date-Local: {url_encode(self._local)}\n"
+                           f"Event-Date-GMT: {url_encode(self._gmt)}\n")
         return self._local, self._gmt, str(int(now * 1_000_000))
+
+    @property
+    def lines(self) -> str:
+        """The encoded Event-Date-Local and -GMT lines of the last ``stamp``."""
+        return self._lines
 
 
 def micros(now: float | None = None) -> int:

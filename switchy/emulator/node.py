@@ -18,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from switchy.esl.codec import url_encode
+
 from . import endpoints
 from .channel import Channel
-from .events import SOURCES, Block, Clock, EmuEvent
+from .events import SOURCES, Block, Clock, EmuEvent, LineCache
 from .faults import Faults
 from .originate import Outcome
 from .session import begin_inbound, route_and_execute, start
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
     from .server import Listener
 
 log = logging.getLogger("switchy.emulator")
+
+ROUTED = ("CHANNEL_PARK", "CHANNEL_HANGUP", "CHANNEL_EXECUTE")  # a placed call was routed
+
+DEFAULT_SOURCE = ("switch_event.c", "switch_event_fire_detailed", "2068")
 
 # mod_event_socket's default ACL, loopback.auto: only loopback clients.
 LOOPBACK_ACL = ("127.0.0.0/8", "::1/128")
@@ -106,10 +112,16 @@ class EmulatedNode:
         self.sessions_since_startup = 0
         self.peak_sessions = 0
         self.has_listeners = False
+        self.events_fired = 0  # every event, wanted or not
+        self.events_built = 0  # events whose headers were built: someone wanted them
         self._sequence = 0
         self._session_ids = 0
         self._connection_ids = 0
         self._clock = Clock()
+        self.lines = LineCache(limit=16384)  # the standard headers' encodings
+        self._head_key: tuple[str, str, str] | None = None
+        self._head = ""
+        self._source_lines: dict[str, str] = {}
         self._server: asyncio.base_events.Server | None = None
         self._new_call_waiters: list[asyncio.Future[Channel]] = []
 
@@ -182,6 +194,7 @@ class EmulatedNode:
 
     def skip_sequence(self) -> None:
         self._sequence += 1
+        self.events_fired += 1
 
     def std_items(self, name: str, source: str, subclass: str | None = None) -> list[tuple[str, str]]:
         """A standard header block for an event that is not fired (a PRIVATE_COMMAND's
@@ -192,8 +205,7 @@ class EmulatedNode:
     def _tail(self, name: str, source: str, subclass: str | None,
               sequence: int) -> list[tuple[str, str]]:
         local, gmt, stamp = self._clock.stamp()
-        file, func, line = SOURCES.get(source) or SOURCES.get(name) or \
-            ("switch_event.c", "switch_event_fire_detailed", "2068")
+        file, func, line = SOURCES.get(source) or SOURCES.get(name) or DEFAULT_SOURCE
         items = [("Event-Name", name), ("Core-UUID", self.core_uuid),
                  ("FreeSWITCH-Hostname", self.hostname), ("FreeSWITCH-Switchname", self.hostname),
                  ("FreeSWITCH-IPv4", self.config.ipv4), ("FreeSWITCH-IPv6", self.config.ipv6),
@@ -207,22 +219,36 @@ class EmulatedNode:
 
     def std_block(self, name: str, source: str, subclass: str | None = None,
                   sequence: int | None = None) -> Block:
-        """The 13 headers every event starts with (prep_for_delivery)."""
+        """The 13 headers every event starts with (prep_for_delivery), pre-encoded."""
         if sequence is None:
             self._sequence += 1
             sequence = self._sequence
-        return Block(self._tail(name, source, subclass, sequence))
+        items = self._tail(name, source, subclass, sequence)
+        key = (self.hostname, self.config.ipv4, self.config.ipv6)
+        if self._head_key != key:
+            self._head_key = key
+            self._head = self.lines.plain(items[1:6])
+        lines = self._source_lines.get(source)
+        if lines is None:
+            lines = self._source_lines[source] = self.lines.plain(items[9:12])
+        plain = (f"Event-Name: {url_encode(name)}\n{self._head}{self._clock.lines}"
+                 f"Event-Date-Timestamp: {items[8][1]}\n{lines}Event-Sequence: {sequence}\n")
+        if subclass:
+            plain += f"Event-Subclass: {url_encode(subclass)}\n"
+        return Block(items, self.lines, plain)
 
     def fire(self, name: str, build: Callable[[Block], EmuEvent], *, uuid: str | None = None,
              source: str | None = None, subclass: str | None = None,
              job_owner: str | None = None) -> None:
         """Number the event and hand it to every listener that wants it, building it once."""
         self._sequence += 1
+        self.events_fired += 1
         sequence = self._sequence
         event: EmuEvent | None = None
         for listener in self.listeners:
             if listener.wants(name, subclass, uuid, job_owner):
                 if event is None:
+                    self.events_built += 1
                     event = build(self.std_block(name, source or name, subclass, sequence))
                     event.subclass = subclass
                     event.job_owner = job_owner
@@ -314,8 +340,7 @@ class EmulatedNode:
             async with asyncio.timeout(timeout):
                 while not (ch.parked or ch.ended or (ch.applications and ch.last_app and
                                                      ch.last_app[0] != "park")):
-                    await ch.wait_event_any(("CHANNEL_PARK", "CHANNEL_HANGUP",
-                                             "CHANNEL_EXECUTE"))
+                    await ch.wait_event_any(ROUTED, None)
         return ch
 
     async def _inbound_flow_sofia(self, ch: Channel) -> None:

@@ -70,15 +70,17 @@ def start(channel: Channel, flow: Callable[[Channel], Awaitable[None]]) -> None:
     async def main() -> None:
         try:
             await flow(channel)
+            if not channel.ended:
+                channel.hangup("NORMAL_CLEARING")
+            await hangup_sequence(channel)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # a bug of the emulator: record it, end the call quietly
             channel.node.errors.append(exc)
             log.exception("%s: session failed", channel.name)
-            channel.hangup("CRASH")
-        if not channel.ended:
-            channel.hangup("NORMAL_CLEARING")
-        await hangup_sequence(channel)
+            channel.ended = channel.destroyed = True
+            channel.hangup_cause = channel.hangup_cause or "CRASH"
+            channel.node.channel_destroyed(channel)
 
     channel.task = asyncio.get_running_loop().create_task(main(), name=f"emu-{channel.name}")
     channel.node.tasks.add(channel.task)
@@ -237,8 +239,7 @@ def set_cdr_variables(ch: Channel) -> None:
 async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None = None,
                   app_uuid_name: str | None = None, locked: bool = False) -> None:
     """switch_core_session_execute_application: EXECUTE, the app, EXECUTE_COMPLETE."""
-    from .applications import APPLICATIONS
-    func = APPLICATIONS.get(app.lower())
+    func = _applications().get(app.lower())
     if func is None:
         ch.node.log(3, f"Invalid Application {app}", ch.uuid, "switch_core_session.c",
                     "switch_core_session_execute_application_get_flags", 2811)
@@ -261,6 +262,17 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
     ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),
                                                ("Application-UUID", run.uuid),
                                                *_name(app_uuid_name)])
+
+
+_APPS: dict[str, AppFunc] = {}
+
+
+def _applications() -> dict[str, AppFunc]:
+    """applications.py imports this module, so its table is looked up on first use."""
+    if not _APPS:
+        from .applications import APPLICATIONS
+        _APPS.update(APPLICATIONS)
+    return _APPS
 
 
 _VARIABLE = re.compile(r"\$(\$?)\{([^${}]+)\}")

@@ -12,8 +12,10 @@ from switchy.esl import InboundClient
 pytestmark = pytest.mark.emulator_only  # calls are placed and inspected from Python
 
 
-def channel_events(call) -> list[str]:  # type: ignore[no-untyped-def]
-    return list(call.history)
+async def until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.005)
 
 
 async def run(client: InboundClient, call, app: str, arg: str = "", **kwargs):  # type: ignore[no-untyped-def]
@@ -129,8 +131,7 @@ async def test_loops_repeat_with_one_application_uuid(node, client):
     await client.subscribe("CHANNEL_EXECUTE_COMPLETE")
     execution = await client.execute(call.uuid, "playback", "silence_stream://10", loops=3)
     await asyncio.wait_for(execution, 5)
-    while len([c for c in completes if c["Application"] == "playback"]) < 3:
-        await call.wait_event_any(("CHANNEL_EXECUTE_COMPLETE",))
+    await until(lambda: len([c for c in completes if c["Application"] == "playback"]) == 3)
     ids = {c["Application-UUID"] for c in completes if c["Application"] == "playback"}
     assert ids == {execution.uuid} and len(call.played) == 3
     assert "current_loop" not in call.variables
