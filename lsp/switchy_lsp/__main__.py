@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="switchy-lsp", description="The switchy language server for .swr dialplans. "
         "Speaks LSP over stdio unless --tcp or --ws is given.")
+    parser.add_argument("--stdio", action="store_true",
+                        help="speak over stdin/stdout (the default; accepted for clients that pass it)")
     parser.add_argument("--tcp", action="store_true", help="listen on TCP (for debugging)")
     parser.add_argument("--ws", action="store_true", help="listen on a WebSocket")
     parser.add_argument("--host", default="127.0.0.1", help="address for --tcp/--ws (127.0.0.1)")

@@ -22,10 +22,17 @@ def item(text, label, **kw):
 
 
 def test_statement_position_offers_actions_handlers_and_statements():
-    got = labels(HANDLER + 'route a "1" { bri| }')
+    got = labels(HANDLER + 'route a "1" { | }')
     assert {"bridge", "broadcast", "bridge2dest", "if", "stop", "return", "hangup"} <= set(got)
     assert "Caller-Destination-Number" not in got  # a header is no statement
-    assert "bri" not in got  # not the half-typed word itself
+
+
+def test_a_typed_word_keeps_what_it_fuzzily_matches_and_the_list_is_asked_again():
+    analysis, offset = with_cursor(HANDLER + 'route a "1" { bri| }')
+    result = complete(analysis, offset)
+    assert sorted(i.label for i in result.items) == ["breakmedia", "bridge", "bridge2dest"]
+    assert result.is_incomplete  # the next letter narrows it down on the server again
+    assert "bri" not in [i.label for i in result.items]  # not the half-typed word itself
 
 
 def test_an_action_is_a_snippet_with_its_required_arguments():
@@ -80,17 +87,21 @@ def test_header_names_where_a_header_is_expected():
 
 
 def test_expressions_offer_headers_variables_builtins_and_locals():
-    got = labels(HANDLER.replace("gateway)", "gateway, limit=3)") +
-                 'handler h(level=1) { seen = true if | }')
-    assert {"level", "seen", "hour", "inbound", "randint", "Caller-Destination-Number",
-            "variable_sip_req_uri", "not"} <= set(got)
+    text = HANDLER.replace("gateway)", "gateway, limit=3)") + 'handler h(level=1) { seen = true if | }'
+    got = labels(text)
+    assert {"level", "seen", "hour", "inbound", "randint", "Caller-Destination-Number", "not"} <= set(got)
     assert "limit" not in got  # another handler's parameter
+    # FreeSWITCH's hundreds of channel variables wait for a first letter
+    assert "variable_sip_req_uri" not in got
+    assert "variable_sip_req_uri" in labels(text.replace("if |", "if sipreq|"))
 
 
 def test_variables_the_program_sets_are_offered_in_expressions_and_in_dollar_brace():
     text = 'route a "1" { setvar("my_flag", "1") setvars(other="2") execute("set", "third=3") '
     assert {"variable_my_flag", "variable_other", "variable_third"} <= set(labels(text + "if | }"))
-    got = labels(text + 'playback("${my|") }')
+    narrowed = labels(text + 'playback("${my|") }')
+    assert narrowed[0] == "my_flag" and "sip_req_uri" not in narrowed
+    got = labels(text + 'playback("${|") }')
     assert got[0] == "my_flag" and "sip_req_uri" in got
     assert "variable_sip_req_uri" not in got
 

@@ -60,9 +60,10 @@ class _Items:
     def __init__(self, analysis: Analysis, cursor: Cursor, snippets: bool):
         self.range = analysis.lines.range(cursor.word_start, cursor.offset)
         self.snippets = snippets
-        self.uri = analysis.uri
+        self.word = cursor.word.strip('"\'')
         self.items: list[types.CompletionItem] = []
         self.seen: set[str] = set()
+        self.held_back = False  # some items wait for a first letter
 
     def add(self, label: str, kind: types.CompletionItemKind, group: str, *, insert: str | None = None,
             snippet: str | None = None, detail: str | None = None, doc: str | None = None,
@@ -80,12 +81,31 @@ class _Items:
                 self.items.append(item)
 
     def finish(self, default_range: bool) -> types.CompletionList:
+        """The list; once a word is typed, only the items it fuzzily matches (the client
+        asks again as the word grows: ``is_incomplete``), which keeps answers small."""
+        items = self.items
+        incomplete = self.held_back
+        if self.word:
+            items = [i for i in items if _fuzzy(self.word, i.label)]
+            incomplete = True
         if default_range:
-            return types.CompletionList(is_incomplete=False, items=self.items,
+            return types.CompletionList(is_incomplete=incomplete, items=items,
                                         item_defaults=types.CompletionItemDefaults(edit_range=self.range))
         items = [attrs.evolve(i, text_edit_text=None, text_edit=types.TextEdit(
-            range=self.range, new_text=i.text_edit_text or i.label)) for i in self.items]
-        return types.CompletionList(is_incomplete=False, items=items)
+            range=self.range, new_text=i.text_edit_text or i.label)) for i in items]
+        return types.CompletionList(is_incomplete=incomplete, items=items)
+
+
+def _fuzzy(word: str, label: str) -> bool:
+    """Are the word's characters in the label, in order, ignoring case? (What editors'
+    fuzzy filters keep is a subset of this, so nothing they would show is dropped.)"""
+    at = 0
+    label = label.lower()
+    for ch in word.lower():
+        at = label.find(ch, at) + 1
+        if at == 0:
+            return False
+    return True
 
 
 def _item(label: str, kind: types.CompletionItemKind, group: str, insert: str | None,
@@ -334,6 +354,11 @@ def _channel_variables(items: _Items, analysis: Analysis, prefixed: bool) -> Non
         where = f" (line {line})" if line else f" ({os.path.basename(found.span.file)})"
         items.add(prefix + found.name, types.CompletionItemKind.Variable, "set_variable",
                   detail="channel variable set by this dialplan" + where)
+    if prefixed and not items.word:
+        # Hundreds of FreeSWITCH variables: offered once a letter is typed ("sip" finds
+        # variable_sip_req_uri), so an empty word gets a short list fast.
+        items.held_back = True
+        return
     items.extend(_static("variables" if prefixed else "bare_variables", False))
 
 
