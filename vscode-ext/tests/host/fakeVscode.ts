@@ -5,13 +5,27 @@
  * the extension shows the user is recorded in `fake.shown`. Anything not modelled is a
  * do-nothing stub that returns a disposable.
  */
+import { promises as fs } from 'node:fs';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 
 export const fake = {
     settings: {} as Record<string, unknown>,
     shown: [] as { kind: string; message: string; items: string[] }[],
     log: [] as string[],
+    /** Webview panels created, with what the extension did to them. */
+    panels: [] as FakePanel[],
+    /** Editors opened by showTextDocument: the file and the selected lines (0-based). */
+    opened: [] as { uri: string; selection: [number, number] }[],
 };
+
+export interface FakePanel {
+    viewType: string;
+    title: string;
+    html: string;
+    posted: unknown[];
+    /** Sends a message from the page to the extension; resolves when it is handled. */
+    receive(message: unknown): Promise<void>;
+}
 
 type Listener<T> = (value: T) => unknown;
 
@@ -79,6 +93,8 @@ export class Position {
 export class Range {
     constructor(readonly start: Position, readonly end: Position) {}
 }
+export class Selection extends Range {}
+export enum TextEditorRevealType { Default = 0, InCenter = 1, InCenterIfOutsideViewport = 2, AtTop = 3 }
 // Base classes vscode-languageclient extends when it loads.
 export class CallHierarchyItem {}
 export class CodeAction {}
@@ -133,8 +149,60 @@ function show(kind: string) {
     };
 }
 
+function createWebviewPanel(viewType: string, title: string) {
+    const listeners: ((message: unknown) => unknown)[] = [];
+    const record: FakePanel = {
+        viewType,
+        title,
+        html: '',
+        posted: [],
+        receive: async (message) => {
+            await Promise.all(listeners.map((listener) => listener(message)));
+        },
+    };
+    fake.panels.push(record);
+    const webview = {
+        cspSource: 'https://fake.vscode-cdn.net',
+        asWebviewUri: (uri: Uri) => Uri.parse(`https://fake.vscode-cdn.net${uri.path}`),
+        postMessage: async (message: unknown) => {
+            record.posted.push(message);
+            return true;
+        },
+        onDidReceiveMessage: (listener: (message: unknown) => unknown) => {
+            listeners.push(listener);
+            return new Disposable();
+        },
+        set html(value: string) {
+            record.html = value;
+        },
+        get html() {
+            return record.html;
+        },
+    };
+    return { webview, reveal: stub, onDidDispose: stub, dispose: stub, iconPath: undefined as unknown };
+}
+
+async function showTextDocument(uri: Uri, options: { selection?: Range } = {}) {
+    const lines = (await fs.readFile(uri.fsPath, 'utf8')).split('\n');
+    const entry = { uri: uri.toString(), selection: [options.selection?.start.line ?? 0, options.selection?.end.line ?? 0] as [number, number] };
+    fake.opened.push(entry);
+    return {
+        document: {
+            uri,
+            lineCount: lines.length,
+            lineAt: (line: number) => ({ range: new Range(new Position(line, 0), new Position(line, lines[line].length)) }),
+        },
+        set selection(value: Range) {
+            entry.selection = [value.start.line, value.end.line];
+        },
+        revealRange: stub,
+    };
+}
+
 export const window = {
     createOutputChannel: (name: string) => logChannel(name),
+    createWebviewPanel,
+    showTextDocument,
     showErrorMessage: show('error'),
     showWarningMessage: show('warning'),
     showInformationMessage: show('info'),
@@ -169,6 +237,7 @@ export const workspace = {
     onWillSaveTextDocument: stub,
     onDidChangeWorkspaceFolders: stub,
     applyEdit: async () => true,
+    fs: { stat: async (uri: Uri) => fs.stat(uri.fsPath) },
 };
 
 export const languages = new Proxy(

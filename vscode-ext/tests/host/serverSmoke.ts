@@ -7,13 +7,19 @@
  *
  * SCENARIO `start`: start the server, print whether it runs and what the user was shown.
  * SCENARIO `simulate`: also simulate a call to 011441234 on DOCUMENT and print the trace.
+ * SCENARIO `graph`: open the call-flow preview of DOCUMENT, let its page say `ready`,
+ *   then click a node on line LINE: print the page's HTML, the messages the extension
+ *   posted to it and the editors it opened.
  */
+import * as path from 'node:path';
 import { ServerManager } from '../../src/client';
+import { GraphViewManager } from '../../src/graphView';
 import { ServerCommand } from '../../src/ids';
-import { fake, Uri } from './fakeVscode';
+import { Uri } from 'vscode';
+import { fake } from './fakeVscode';
 
 async function main(): Promise<void> {
-    const [scenario, settings, document] = process.argv.slice(2);
+    const [scenario, settings, document, line] = process.argv.slice(2);
     fake.settings = JSON.parse(settings ?? '{}');
     const server = new ServerManager();
     const client = await server.start();
@@ -24,6 +30,18 @@ async function main(): Promise<void> {
             { 'Caller-Destination-Number': '011441234', 'Call-Direction': 'inbound' },
         ]);
         report.text = result.text;
+    }
+    if (client && scenario === 'graph' && document) {
+        const graphs = new GraphViewManager(server, Uri.file(path.resolve(__dirname, '..', '..')));
+        await graphs.show(Uri.file(document));
+        const panel = fake.panels[0];
+        await panel.receive({ type: 'ready' });
+        await panel.receive({ type: 'reveal', line: Number(line) });
+        report.html = panel.html;
+        report.title = panel.title;
+        report.posted = panel.posted;
+        report.opened = fake.opened;
+        graphs.dispose();
     }
     await server.stop();
     report.runningAfterStop = client?.isRunning() ?? false;
