@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -440,6 +441,11 @@ async def global_getvar(node: EmulatedNode, args: str) -> str:
     if not name:
         return "".join(f"{k}={v}\n" for k, v in node.global_vars.items())
     return node.global_vars.get(name, "")
+
+
+@command("create_uuid")
+async def create_uuid(node: EmulatedNode, args: str) -> str:
+    return str(uuidlib.uuid4())
 
 
 @command("uptime")
