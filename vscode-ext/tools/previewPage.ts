@@ -6,8 +6,10 @@
  *
  * The webview's `acquireVsCodeApi` does not exist in a browser; the page always gets a
  * stand-in (a nonce-carrying script) that records posted messages on <html data-posted>.
- * `--harness` also clicks every node after load and adds a script and a handler WITHOUT
- * the nonce, which the content security policy must block (<html data-unsafe> stays unset).
+ * `--harness` also clicks every node after load (then zooms in, out twice and back to
+ * fit, recording the SVG's width on <html data-zoom-widths>) and adds a script and a
+ * handler WITHOUT the nonce, which the content security policy must block
+ * (<html data-unsafe> stays unset).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -66,6 +68,16 @@ for (const node of clickable) {
     const target = node.querySelector('text') || node;
     target.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
 }
+const svg = document.querySelector('#graph svg');
+const widths = [svg.getBoundingClientRect().width];
+document.getElementById('zoom-in').click();
+widths.push(svg.getBoundingClientRect().width);
+document.getElementById('zoom-out').click();
+document.getElementById('zoom-out').click();
+widths.push(svg.getBoundingClientRect().width);
+document.dispatchEvent(new KeyboardEvent('keydown', { key: '0', bubbles: true }));
+widths.push(svg.getBoundingClientRect().width);
+document.documentElement.setAttribute('data-zoom-widths', JSON.stringify(widths));
 </script>
 <script>document.documentElement.setAttribute('data-unsafe', 'inline script ran');</script>
 <img alt="" src="data:," onerror="document.documentElement.setAttribute('data-unsafe', 'handler ran')" onload="document.documentElement.setAttribute('data-unsafe', 'handler ran')">
