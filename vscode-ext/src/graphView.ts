@@ -141,10 +141,18 @@ export class GraphViewManager implements vscode.Disposable {
                 }
             }),
         );
+        // The server re-checks a document when it or a file it includes changes, and says
+        // so when the result has no errors. While the user is typing (unsaved changes)
+        // the save will refresh the picture: no drawing on every keystroke.
         server.onNotification(GraphChangedNotification, (params) => {
             const uri = (params as { uri?: unknown } | undefined)?.uri;
-            if (typeof uri === 'string') {
-                void this.panels.get(vscode.Uri.parse(uri).toString())?.refresh();
+            if (typeof uri !== 'string') {
+                return;
+            }
+            const key = vscode.Uri.parse(uri).toString();
+            const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === key);
+            if (!open?.isDirty) {
+                void this.panels.get(key)?.refresh();
             }
         });
     }
