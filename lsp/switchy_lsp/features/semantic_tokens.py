@@ -10,6 +10,8 @@ numbers, times, operators and comments come from the lexer.
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 
 from lsprotocol import types
@@ -45,9 +47,7 @@ def semantic_tokens(analysis: Analysis) -> list[int]:
     spans: list[Mark] = []
     words = literals()
     text = analysis.text
-    for tok in tokens(text):
-        start, end = tok.start_pos, tok.end_pos
-        kind = tok.type
+    for start, end, kind in _tokens(text):
         if kind in ("STRING", "FSTRING", "UNTERMINATED_STRING"):
             mark = by_start.get(start)
             if mark is not None and mark[1] == end and mark[2] == _T["regexp"]:
@@ -71,23 +71,45 @@ def semantic_tokens(analysis: Analysis) -> list[int]:
     return _encode(analysis, spans)
 
 
+# Lines that start a declaration: the text is lexed piece by piece between them, and each
+# piece is remembered, so an edit re-lexes one piece. (No token spans two lines, so a piece
+# starting at a line start lexes exactly as it does inside the whole text.)
+_PIECE = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    cuts = [0] + [m.start() for m in _PIECE.finditer(text) if m.start()] + [len(text)]
+    for start, end in itertools.pairwise(cuts):
+        out.extend((start + a, start + b, kind) for a, b, kind in _piece_tokens(text[start:end]))
+    return out
+
+
+@functools.lru_cache(maxsize=20_000)
+def _piece_tokens(piece: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((t.start_pos, t.end_pos, t.type) for t in tokens(piece))
+
+
 def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
     spans.sort()
     data: list[int] = []
-    lines = analysis.lines
     text = analysis.text
+    encoding = analysis.lines.encoding
+    starts = analysis.lines.starts
+    line = 0
     prev_line = prev_char = 0
     last_end = -1
     for start, end, kind, mods in spans:
         if start < last_end or end <= start:
             continue  # overlapping or empty: keep the first
         last_end = end
-        pos = lines.position(start)
-        length = units(text[start:end], lines.encoding)
-        delta_line = pos.line - prev_line
-        delta_char = pos.character - prev_char if delta_line == 0 else pos.character
-        data.extend((delta_line, delta_char, length, kind, mods))
-        prev_line, prev_char = pos.line, pos.character
+        while line + 1 < len(starts) and starts[line + 1] <= start:
+            line += 1  # spans come in order: walk the lines along
+        char = units(text[starts[line]:start], encoding)
+        length = units(text[start:end], encoding)
+        delta_line = line - prev_line
+        data.extend((delta_line, char - prev_char if delta_line == 0 else char, length, kind, mods))
+        prev_line, prev_char = line, char
     return data
 
 
@@ -118,8 +140,32 @@ def _string_pieces(text: str, start: int, end: int, marks: list[Mark]) -> list[M
     return out
 
 
+# Marks of each top-level item, relative to its start, by identity: the incremental
+# parser hands back the same item objects (moved in place) for the parts an edit did
+# not touch. Valid while the set of handler names is the same.
+_ITEM_MARKS: dict[int, tuple[ast.Node, frozenset[str], tuple[Mark, ...]]] = {}
+_ITEM_MARKS_LIMIT = 100_000
+
+
 def _ast_marks(analysis: Analysis) -> list[Mark]:
     names = analysis.names
+    handlers = frozenset(h for h in names.handlers if names.handler_named(h) is not None)
+    marks: list[Mark] = []
+    for item in analysis.module.items:
+        base = item.span.start
+        known = _ITEM_MARKS.get(id(item))
+        if known is not None and known[0] is item and known[1] == handlers:
+            relative = known[2]
+        else:
+            relative = tuple((a - base, b - base, k, m) for a, b, k, m in _item_marks(item, handlers))
+            if len(_ITEM_MARKS) > _ITEM_MARKS_LIMIT:
+                _ITEM_MARKS.clear()
+            _ITEM_MARKS[id(item)] = (item, handlers, relative)
+        marks.extend((base + a, base + b, k, m) for a, b, k, m in relative)
+    return marks
+
+
+def _item_marks(item: ast.Node, handlers: frozenset[str]) -> list[Mark]:
     marks: list[Mark] = []
 
     def mark(node: ast.Node, kind: str, mods: int = 0) -> None:
@@ -131,7 +177,7 @@ def _ast_marks(analysis: Analysis) -> list[Mark]:
         for node in ast.walk(root):
             if isinstance(node, ast.Call):
                 callee = node.callee
-                library = isinstance(callee, ast.Ident) and names.handler_named(callee.name) is None \
+                library = isinstance(callee, ast.Ident) and callee.name not in handlers \
                     and (callee.name in ACTIONS or callee.name in FUNCTIONS)
                 mark(callee, "function", _LIB if library else 0)
                 for arg in node.args:
@@ -157,26 +203,25 @@ def _ast_marks(analysis: Analysis) -> list[Mark]:
             elif isinstance(node, ast.Compare) and node.op in ("=~", "!~") and isinstance(node.right, ast.Str):
                 mark(node.right, "regexp")
 
-    for item in analysis.module.items:
-        if isinstance(item, ast.Dialplan):
-            _declaration_marks(item, mark)
-        for sub in item.items if isinstance(item, ast.Dialplan) else [item]:
-            _declaration_marks(sub, mark)
-            if isinstance(sub, ast.Handler):
-                params = {p.name.name for p in sub.params}
-                for p in sub.params:
-                    if p.default is not None:
-                        visit(p.default, set(), set())
-                visit(sub.body, params | assigned_names(sub.body), params)
-            elif isinstance(sub, ast.Route):
-                scope = assigned_names(sub.body) if sub.body else set()
-                for part in (sub.when, sub.body, sub.target):
-                    if part is not None:
-                        visit(part, scope, set())
-            elif isinstance(sub, ast.Guard):
-                visit(sub.condition, set(), set())
-            elif isinstance(sub, ast.Timezone):
-                visit(sub.value, set(), set())
+    if isinstance(item, ast.Dialplan):
+        _declaration_marks(item, mark)
+    for sub in item.items if isinstance(item, ast.Dialplan) else [item]:
+        _declaration_marks(sub, mark)
+        if isinstance(sub, ast.Handler):
+            params = {p.name.name for p in sub.params}
+            for p in sub.params:
+                if p.default is not None:
+                    visit(p.default, set(), set())
+            visit(sub.body, params | assigned_names(sub.body), params)
+        elif isinstance(sub, ast.Route):
+            scope = assigned_names(sub.body) if sub.body else set()
+            for part in (sub.when, sub.body, sub.target):
+                if part is not None:
+                    visit(part, scope, set())
+        elif isinstance(sub, ast.Guard):
+            visit(sub.condition, set(), set())
+        elif isinstance(sub, ast.Timezone):
+            visit(sub.value, set(), set())
     return marks
 
 
