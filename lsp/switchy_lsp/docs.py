@@ -30,6 +30,19 @@ KEYWORDS = {
 }
 
 
+def calendar_word(word: str) -> str | None:
+    """``mon`` → what it is in a time test."""
+    import calendar
+
+    from switchy.dialplan.builtins import MONTHS, WEEKDAYS
+
+    if word in WEEKDAYS:
+        return f"{calendar.day_name[WEEKDAYS.index(word)]}, for `weekday` tests (`weekday in mon..fri`)"
+    if word in MONTHS:
+        return f"{calendar.month_name[MONTHS.index(word) + 1]}, for `month` tests (`month in oct..feb`)"
+    return None
+
+
 def code(text: str) -> str:
     return f"```swr\n{text}\n```"
 

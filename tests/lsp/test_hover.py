@@ -85,6 +85,7 @@ def test_builtins_and_keywords():
     assert "Hour of the day, 0-23." in hover("hour in")[0]
     assert 'break="on-true"' in hover("stop")[0]
     assert "A route: a pattern" in hover("route sales")[0]
+    assert "Monday, for `weekday` tests" in hover("mon..")[0]
 
 
 def test_nothing_on_blank_space():

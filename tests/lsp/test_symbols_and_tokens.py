@@ -92,3 +92,14 @@ def test_token_positions_count_utf16_units():
     # the emoji is two UTF-16 units, é one
     assert starts == [(0, 5, "keyword"), (6, 4, "regexp"), (13, 3, "function"), (17, 3, "string"),
                       (20, 4, "macro"), (24, 1, "string")]
+
+
+def test_no_token_runs_past_the_end_of_its_line():
+    text = 'route a { log("open\rhangup() }\n'  # an unclosed string, then a lone CR
+    data = semantic_tokens(analysed(text))
+    lines = ['route a { log("open', 'hangup() }', '']
+    line = col = 0
+    for i in range(0, len(data), 5):
+        line += data[i]
+        col = col + data[i + 1] if data[i] == 0 else data[i + 1]
+        assert col + data[i + 2] <= len(lines[line])

@@ -66,7 +66,7 @@ def _describe(analysis: Analysis, t: Target) -> str | None:
         select = analysis.program.select_header
         return docs.code(f"dialplan {t.name}") + f"\n\nRoutes the calls whose `{select}` is `{t.name}`"
     if t.kind == "keyword":
-        doc = docs.KEYWORDS.get(t.name)
+        doc = docs.KEYWORDS.get(t.name) or docs.calendar_word(t.name)
         return docs.code(t.name) + (f"\n\n{doc}" if doc else "")
     return None
 

@@ -105,6 +105,12 @@ def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
         last_end = end
         while line + 1 < len(starts) and starts[line + 1] <= start:
             line += 1  # spans come in order: walk the lines along
+        if line + 1 < len(starts) and end > starts[line + 1]:
+            end = starts[line + 1]  # a lone "\r" ends a line for the client, not the lexer
+        while end > start and text[end - 1] in "\r\n":
+            end -= 1
+        if end <= start:
+            continue
         char = units(text[starts[line]:start], encoding)
         length = units(text[start:end], encoding)
         delta_line = line - prev_line
