@@ -199,15 +199,13 @@ class Channel:
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.holders = 0  # connections bound with myevents keep the channel from destroy
-        self.released = asyncio.Event()
-        self.released.set()
+        self._released: asyncio.Event | None = None
         self.break_requested = False
         self.park_requested = False
         self.transfer_to: tuple[str, str, str] | None = None
         self.bridge_request: Any = None  # a pending uuid_bridge (applications.UuidBridge)
         self.bridge_mode: str | None = None  # app_a, app_b (bridge app) or uuid (uuid_bridge)
         self.active_recordings: dict[str, float] = {}
-        self.unbridged = asyncio.Event()
         self.held = False
         self.media_up = False
         self.sdp_answered = False
@@ -538,6 +536,23 @@ class Channel:
 
     def wake(self) -> None:
         self.wakeup.set()
+
+    def hold(self) -> None:
+        """A myevents connection binds this channel: CHANNEL_DESTROY waits for it."""
+        self.holders += 1
+
+    def release(self) -> None:
+        self.holders = max(0, self.holders - 1)
+        if not self.holders and self._released is not None:
+            self._released.set()
+
+    async def wait_released(self) -> None:
+        if self.holders:
+            self._released = self._released or asyncio.Event()
+            self._released.clear()
+            while self.holders:
+                await self._released.wait()
+                self._released.clear()
 
     # -- show channels ------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class NodeConfig:
     max_sessions: int = 1000
     ipv4: str = "127.0.0.1"
     ipv6: str = "::1"
+    heartbeat_interval: float | None = 20.0  # seconds between HEARTBEAT events; None: none
+    max_pending_bytes: int = 64 * 1024 * 1024  # unread output after which events are lost
 
 
 @dataclass
@@ -124,6 +126,7 @@ class EmulatedNode:
         self._source_lines: dict[str, str] = {}
         self._server: asyncio.base_events.Server | None = None
         self._new_call_waiters: list[asyncio.Future[Channel]] = []
+        self._heartbeat: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<EmulatedNode {self.name} {self.host}:{self.port} {len(self.channels)} calls>"
@@ -145,6 +148,9 @@ class EmulatedNode:
         self._server = await loop.create_server(lambda: Listener(self), self.host, self.port,
                                                 reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.config.heartbeat_interval and self._heartbeat is None:
+            self._heartbeat = loop.create_task(self._beat(self.config.heartbeat_interval))
+            self.tasks.add(self._heartbeat)
 
     async def stop(self) -> None:
         """Stop listening, drop every connection and end every task."""
@@ -156,6 +162,37 @@ class EmulatedNode:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _beat(self, interval: float) -> None:
+        """The core scheduler's heartbeat task: HEARTBEAT, then its RE_SCHEDULE."""
+        while True:
+            await asyncio.sleep(interval)
+            self.heartbeat(interval)
+
+    def heartbeat(self, interval: float = 20.0) -> None:
+        """Fire HEARTBEAT and RE_SCHEDULE now (the scheduler does it every 20 s)."""
+        up = int((time.time() - self.started_at) * 1_000_000)
+        seconds, micro = divmod(up, 1_000_000)
+        minutes, sec = divmod(seconds, 60)
+        hours, minute = divmod(minutes, 60)
+        days, hour = divmod(hours, 24)
+        years, day = divmod(days, 365)
+        live = len(self.channels)
+        self.fire_plain("HEARTBEAT", [
+            ("Event-Info", "System Ready"),
+            ("Up-Time", f"{years} years, {day} days, {hour} hours, {minute} minutes, {sec} "
+                        f"seconds, {micro // 1000} milliseconds, {micro % 1000} microseconds"),
+            ("FreeSWITCH-Version", f"{self.config.version}~64bit"),
+            ("Uptime-msec", str(up // 1000)), ("Session-Count", str(live)),
+            ("Max-Sessions", str(self.config.max_sessions)), ("Session-Per-Sec", "30"),
+            ("Session-Per-Sec-Last", "0"), ("Session-Per-Sec-Max", "1"),
+            ("Session-Per-Sec-FiveMin", "1"),
+            ("Session-Since-Startup", str(self.sessions_since_startup)),
+            ("Session-Peak-Max", str(self.peak_sessions)),
+            ("Session-Peak-FiveMin", str(self.peak_sessions)), ("Idle-CPU", "99.000000")])
+        self.fire_plain("RE_SCHEDULE", [
+            ("Task-ID", "1"), ("Task-Desc", "heartbeat"), ("Task-Group", "core"),
+            ("Task-Runtime", str(int(time.time() + interval)))])
 
     async def pause(self) -> None:
         """Stop accepting connections and drop the open ones; calls go on (a restart of

@@ -149,6 +149,8 @@ class Listener(asyncio.Protocol):
         self.disco_handled = False
         self.closed = False
         self.cut_next_frame = False
+        self.lost_events = 0  # dropped because the client did not read fast enough
+        self.missed = 0
         self.received: list[ReceivedCommand] = []
         self._frames: deque[Frame] = deque()
         self._worker: asyncio.Task[None] | None = None
@@ -217,11 +219,7 @@ class Listener(asyncio.Protocol):
     def _release(self) -> None:
         if self.session is not None and not self._released:
             self._released = True
-            ch = self.session
-            ch.holders -= 1
-            if ch.holders <= 0:
-                ch.holders = 0
-                ch.released.set()
+            self.session.release()
 
     def abort(self) -> None:
         """Cut the connection (no notice), like a network failure."""
@@ -301,7 +299,23 @@ class Listener(asyncio.Protocol):
     def deliver(self, event: EmuEvent) -> None:
         if self.filters and not self._passes(event):
             return
+        transport = self.transport
+        if transport is not None and \
+                transport.get_write_buffer_size() > self.node.config.max_pending_bytes:
+            self._lost_event()  # MES's event queue is full: the event is dropped
+            return
+        self.missed = 0
         self._emit(event.frame(self.fmt))
+
+    def _lost_event(self) -> None:
+        """After more than 500 events lost in a row MES gives up on the listener."""
+        self.lost_events += 1
+        self.missed += 1
+        if self.missed > 500 and not self.closed:
+            body = b"killed listener because of lost events\n"
+            self._write(b"Content-Type: text/disconnect-notice\nContent-Length: "
+                        + str(len(body)).encode() + b"\n\n" + body)
+            self._close()
 
     def _passes(self, event: EmuEvent) -> bool:
         """MES's filter rules: a positive match needed, a negative match vetoes."""
@@ -598,8 +612,7 @@ class Listener(asyncio.Protocol):
                     return "-ERR invalid uuid"
             else:
                 self.session = ch
-                ch.holders += 1
-                ch.released.clear()
+                ch.hold()
         self.myevents = True
         self.events_on = True
         self.event_names.update(MYEVENTS)

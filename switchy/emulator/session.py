@@ -159,8 +159,7 @@ async def hangup_sequence(ch: Channel) -> None:
     set_cdr_variables(ch)
     endpoints.on_hangup_complete(ch)
     ch.fire("CHANNEL_HANGUP_COMPLETE", before=[("Hangup-Cause", ch.hangup_cause or "")])
-    if ch.holders:
-        await ch.released.wait()
+    await ch.wait_released()
     partner = ch.partner
     if partner is not None and ch.variables.get("loopback_leg") == "A" and not partner.destroyed:
         await partner.wait_event("CHANNEL_DESTROY", None)  # mod_loopback holds its B leg

@@ -173,3 +173,26 @@ async def test_background_job_on_a_connection_without_events(node):
     await wire.command(b"api version\n\n")
     assert not any(f.content_type.startswith("text/event") for f in wire.frames)
     assert node.events_built == 0  # nobody subscribed to BACKGROUND_JOB or API
+
+
+async def test_heartbeat_has_the_captured_headers(node):
+    from .capture import sequence
+    wire = await listen(node, b"event plain HEARTBEAT RE_SCHEDULE")
+    node.heartbeat()
+    beat = await wire.until(lambda f: f.event_name == "HEARTBEAT")
+    again = await wire.until(lambda f: f.event_name == "RE_SCHEDULE")
+    real = sequence("loopback_originate_event_plain_all")
+    assert beat.names == real[28].names and again.names == real[29].names
+    assert beat.values["Event-Info"] == "System Ready"
+    assert again.values["Task-Desc"] == "heartbeat"
+
+
+async def test_a_client_that_does_not_read_loses_events_then_its_connection(node):
+    node.config.max_pending_bytes = -1  # every event finds the queue full
+    wire = await listen(node, b"event plain ALL")
+    for n in range(70):  # 8 events a call: more than 500 in all
+        await node.place_call(f"30{n}", "1000")
+    frames = await wire.closing()
+    assert frames[-1].content_type == "text/disconnect-notice"
+    assert frames[-1].body == b"killed listener because of lost events\n"
+    assert not any(f.content_type.startswith("text/event") for f in frames)
