@@ -692,7 +692,19 @@ def _ending_word(stmt: ast.Stmt) -> str:
 
 
 def assigned_names(block: ast.Block) -> set[str]:
-    return {n.target.name for n in ast.walk(block) if isinstance(n, ast.Assign)}
+    """Names assigned anywhere in ``block``. Assignments are statements, so only blocks
+    are visited, not expressions: a third of the checker's time went to walking them."""
+    names: set[str] = set()
+    blocks = [block]
+    while blocks:
+        for stmt in blocks.pop().statements:
+            if isinstance(stmt, ast.Assign):
+                names.add(stmt.target.name)
+            elif isinstance(stmt, ast.If):
+                blocks.extend(branch.body for branch in stmt.branches)
+                if stmt.orelse is not None:
+                    blocks.append(stmt.orelse)
+    return names
 
 
 def literal_value(e: ast.Expr) -> tuple[bool, object]:

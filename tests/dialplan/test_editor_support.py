@@ -1,6 +1,8 @@
 """What the front end offers editors: tokens, what may come next, the node under a
 cursor, pattern examples, and recovery that never lets one mistake swallow the rest."""
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,3 +99,16 @@ def test_pattern_examples_match_their_pattern():
 def test_an_example_is_always_matched(pattern):
     found = patterns.example(pattern)
     assert found is None or patterns.match(pattern, found) is not None
+
+
+def test_assigned_names_finds_assignments_at_any_depth():
+    from switchy.dialplan.checker import assigned_names
+
+    module = parse('route r { a = 1 if x { b = 2 if y { c = 3 } elif z { d = 4 } } else { e = 5 } '
+                   'log(f"{a}") }').module
+    assert assigned_names(module.items[0].body) == {"a", "b", "c", "d", "e"}
+    for path in sorted(Path(__file__).resolve().parents[2].joinpath("examples").glob("*.swr")):
+        for node in ast.walk(parse(path.read_text(encoding="utf-8")).module):
+            if isinstance(node, ast.Block):  # the same as looking at every node below
+                assert assigned_names(node) == {n.target.name for n in ast.walk(node)
+                                                if isinstance(n, ast.Assign)}
