@@ -25,13 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"switchy-lsp {__version__}")
     args = parser.parse_args(argv)
     # stdout carries the protocol: logs go to stderr only.
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level.upper()),
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
     from switchy_lsp.server import create_server
 
     server = create_server()
     server.settings.log_level = args.log_level
+    server.settings.apply_log_level()
     if args.tcp:
         server.start_tcp(args.host, args.port)
     elif args.ws:

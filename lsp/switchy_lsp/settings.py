@@ -47,3 +47,10 @@ class Settings:
     @property
     def logging_level(self) -> int:
         return getattr(logging, self.log_level.upper())
+
+    def apply_log_level(self) -> None:
+        """switchy's own logs at the chosen level; pygls's (every message sent, at info)
+        only at debug, or the output pane drowns."""
+        logging.getLogger("switchy_lsp").setLevel(self.logging_level)
+        logging.getLogger("pygls").setLevel(logging.DEBUG if self.log_level == "debug"
+                                            else logging.WARNING)

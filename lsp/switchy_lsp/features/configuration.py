@@ -40,7 +40,7 @@ def apply(ls: SwitchyLanguageServer, options: object) -> None:
     """Take the settings in ``options``; tell the user about values that make no sense."""
     for problem in ls.settings.update(options):
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=problem))
-    logging.getLogger("switchy_lsp").setLevel(ls.settings.logging_level)
+    ls.settings.apply_log_level()
 
 
 async def pull(ls: SwitchyLanguageServer) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from lsprotocol import types
 
@@ -116,11 +117,15 @@ def _file_of_include(analysis: Analysis, include: ast.Include) -> str | None:
 def publish(ls: SwitchyLanguageServer, uri: str) -> Analysis | None:
     if not ls.is_open(uri):
         return None
+    started = time.perf_counter()
     analysis = ls.analysis(uri)
+    diagnostics = lsp_diagnostics(analysis)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri=uri, version=analysis.version, diagnostics=lsp_diagnostics(analysis)))
+        uri=uri, version=analysis.version, diagnostics=diagnostics))
     if analysis.ok:
         ls.protocol.notify(GRAPH_CHANGED, {"uri": uri})
+    log.info("checked %s (version %s): %d diagnostics in %.0f ms", uri, analysis.version,
+             len(diagnostics), (time.perf_counter() - started) * 1000)
     return analysis
 
 
