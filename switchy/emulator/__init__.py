@@ -44,7 +44,18 @@ every context parks), ``extensions`` (a function channel → [(app, arg)]),
 Faults (``node.faults``): ``refuse_auth``, ``reply_delay``, ``withhold_replies``,
 ``stall``, ``drop_on`` (switches); ``drop_connections()``, ``close_mid_frame()``,
 ``send_garbage()`` (actions). ``await node.pause()`` / ``resume()`` take the ESL
-listener away and back while calls go on.
+listener away and back while calls go on. ``node.errors`` lists the emulator's own
+failures (a test can assert it stays empty).
+
+Events: headers are built only when some connection wants the event
+(``node.events_fired`` / ``events_built``); HEARTBEAT comes every
+``heartbeat_interval`` seconds (20, or call ``node.heartbeat()``); a connection that
+does not read loses events past ``max_pending_bytes`` and is then killed, as MES does.
+
+Fidelity: replies are byte-exact and events carry the header names, in the order, of
+the FreeSWITCH 1.11 captures in ``tests/esl/vectors/real`` (``tests/emulator`` checks
+both). Not emulated: outbound sockets (the ``socket`` application), conferences,
+real media.
 
 Timing: use bounded waits (``wait_event(..., timeout=)``), never sleeps; with a small
 ``time_scale`` media and ringing finish almost at once.

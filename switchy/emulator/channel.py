@@ -191,7 +191,7 @@ class Channel:
         self.partner: Channel | None = None  # the other half of a loopback pair
         self.pending_apps: list[tuple[str, str]] | None = None  # for an originated leg
         self.in_park = False
-        self.dialer: Channel | None = None  # the leg waiting for this one to answer
+        self.dialer: Any = None  # who waits for this leg to answer (a Channel or Waiter)
         self.outcome: Any = None  # what the far end does (originate.Outcome), outbound legs
         self.ring_timeout = 60.0
         # the session (session.py) and its plumbing

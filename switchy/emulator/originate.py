@@ -160,6 +160,20 @@ class Leg:
     cause: str | None = None
 
 
+class Waiter:
+    """Stands in for a calling channel when the API originates: legs wake it."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def wake(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> None:
+        await self._event.wait()
+        self._event.clear()
+
+
 class DialResult:
     """The answered leg (or the failure cause) of one dial attempt."""
 
@@ -227,10 +241,16 @@ async def _wait(node: EmulatedNode, legs: list[Leg], caller: Channel | None,
     if caller is not None:
         await media_wait(caller, scaled / node.config.time_scale, run, until=settled)
     else:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + scaled
-        while not settled() and loop.time() < deadline:
-            await asyncio.sleep(0.002)
+        waiter = Waiter()
+        for leg in legs:
+            if leg.channel is not None:
+                leg.channel.dialer = waiter
+        try:
+            async with asyncio.timeout(scaled):
+                while not settled():
+                    await waiter.wait()
+        except TimeoutError:
+            pass
     settled()
     for leg in legs:
         if leg.answered:
@@ -357,15 +377,14 @@ async def _far_end_flow(ch: Channel) -> None:
     """An outbound leg: the far end behaves as the node's outcome rule says."""
     outcome: Outcome = ch.outcome
     timeout = ch.ring_timeout
-    dialer = ch.dialer
     if outcome.kind == "answer":
         if outcome.ring > 0 or outcome.early_media:
             endpoints.outbound_progress(ch, outcome.early_media)
             if await media_wait(ch, outcome.ring) != "done":
-                _poke(dialer)
+                _poke(ch.dialer)
                 return
         endpoints.outbound_answered(ch)
-        _poke(dialer)
+        _poke(ch.dialer)
         await _connected(ch, outcome.talk)
         return
     endpoints.outbound_progress(ch, False)
@@ -378,10 +397,10 @@ async def _far_end_flow(ch: Channel) -> None:
         if result == "done":
             ch.set_var("sip_term_status", {"USER_BUSY": "486"}.get(outcome.cause or "", "603"))
             ch.remote_hangup(outcome.cause or "CALL_REJECTED")
-    _poke(dialer)
+    _poke(ch.dialer)
 
 
-def _poke(dialer: Channel | None) -> None:
+def _poke(dialer: Channel | Waiter | None) -> None:
     if dialer is not None:
         dialer.wake()
 

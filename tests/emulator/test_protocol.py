@@ -18,6 +18,8 @@ from switchy.emulator import EmulatedCluster, EmulatedNode
 
 from .capture import VECTORS, Wire, read_file
 
+pytestmark = pytest.mark.emulator_only  # the emulator's bytes against the captured ones
+
 CAPTURED_UUID = "7b055527-a5ce-4033-b8a4-e09d30774527"
 
 
