@@ -69,10 +69,17 @@ class SwitchyLanguageServer(LanguageServer):
         if cached is not None and cached.version == doc.version and cached.text == text \
                 and cached.encoding == self.encoding:
             return cached
-        fresh = analyse(uri, text, doc.version, parse_file=self.parser, reader=self.read,
-                        encoding=self.encoding)
+        paused = gc.isenabled()
+        gc.disable()  # the parser makes many small objects: collecting midway is wasted work
+        try:
+            fresh = analyse(uri, text, doc.version, parse_file=self.parser, reader=self.read,
+                            encoding=self.encoding)
+        finally:
+            if paused:
+                gc.enable()
         if self.is_open(uri):
-            if cached is None:
+            if cached is None:  # a document just opened
+                fresh.names.variables  # noqa: B018 - index its names now, not in a first completion
                 _settle()
             self.analyses[uri] = fresh
         return fresh
