@@ -22,7 +22,6 @@ from switchy.dialplan.parser import expected_next, lark_parser, tokens
 _WORD = re.compile(r"[A-Za-z0-9_\-]*\Z")
 _ITEM_START = re.compile(
     r"^[ \t]*(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
-_VAR_PREFIX = re.compile(r"[A-Za-z0-9_\-]*\Z")
 
 
 @functools.cache
@@ -105,7 +104,7 @@ def locate(text: str, offset: int) -> Cursor:
         body = line[opened + 1:]
         dollar = body.rfind("${")
         if dollar != -1 and "}" not in body[dollar:]:
-            word = _VAR_PREFIX.search(body).group(0)
+            word = _WORD.search(body).group(0)
             return Cursor(offset, offset - len(word), word, "variable",
                           string_start=line_start + opened)
         brace = _open_brace(body) if fstring else -1

@@ -4,14 +4,16 @@
 - statements: actions with their required arguments as a snippet, handlers with their
   required parameters, ``if`` / ``stop`` / ``return``;
 - expressions: parameters and locals in scope, built-ins, header names, channel variables
-  (``variable_...``: FreeSWITCH's own and those the program sets), weekday and month names
-  after a time test;
+  (``variable_...``: those the program sets, and FreeSWITCH's own hundreds once a first
+  letter is typed), weekday and month names after a time test;
 - in a call: the keyword arguments of the action or handler being called (minus those
   given), and the choices of an argument that has a fixed set (hangup causes, legs...);
 - inside ``${`` in a string: channel variable names; ``include "``: ``.swr`` files.
 
-Every item replaces the word typed so far through an explicit edit range, because header
-names contain dashes that editors do not count as part of a word.
+Every item replaces the word typed so far through an explicit edit range (or the list's
+default range, when the client takes one), because header names contain dashes that
+editors do not count as part of a word. Once a word is typed only the items it fuzzily
+matches are sent, and the list is marked incomplete so the client asks again as it grows.
 """
 
 from __future__ import annotations
