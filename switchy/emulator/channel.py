@@ -207,6 +207,7 @@ class Channel:
         self.bridge_mode: str | None = None  # app_a, app_b (bridge app) or uuid (uuid_bridge)
         self.active_recordings: dict[str, float] = {}
         self.held = False
+        self.media_seconds = 0.0  # nominal time spent in applications that wait on media
         self.media_up = False
         self.sdp_answered = False
         self.last_app: tuple[str, str] | None = None

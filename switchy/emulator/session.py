@@ -299,19 +299,17 @@ async def process_message(ch: Channel, msg: Message) -> None:
     if msg.command == "execute" and msg.app:
         loops = msg.loops
         done = 0
-        loop = asyncio.get_running_loop()
         while loops < 0 or done < loops:
             ch.set_var("current_loop", str(done + 1))
             ch.set_var("total_loops", str(loops))
-            started = loop.time()
+            started = ch.media_seconds
             await execute(ch, msg.app, msg.arg, app_uuid=msg.event_uuid,
                           app_uuid_name=msg.event_uuid_name, locked=msg.event_lock)
             done += 1
-            if not ch.up or (loops >= 0 and done >= loops):
+            took = ch.media_seconds - started
+            # FreeSWITCH stops looping after a run shorter than half a second
+            if not ch.up or (loops >= 0 and done >= loops) or took < 0.5:
                 break
-            pad = 0.5 * ch.node.config.time_scale - (loop.time() - started)
-            if pad > 0:
-                await asyncio.sleep(pad)
         ch.unset_var("current_loop")
         ch.unset_var("total_loops")
     elif msg.command == "hangup":
@@ -341,8 +339,10 @@ async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
     time spent in them does not count against ``seconds``.
     """
     loop = asyncio.get_running_loop()
-    remaining = None if seconds is None else max(0.0, seconds * ch.node.config.time_scale)
+    scale = max(ch.node.config.time_scale, 1e-9)
+    remaining = None if seconds is None else max(0.0, seconds * scale)
     locked = run.locked if run is not None else False
+    spent = 0.0  # nominal seconds already waited (and counted in ch.media_seconds)
     while True:
         ch.wakeup.clear()
         if not ch.up:
@@ -360,15 +360,22 @@ async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
             await process_message(ch, msg)
             continue
         if remaining is not None and remaining <= 0:
+            ch.media_seconds += max(0.0, (seconds or 0.0) - spent)
             return "done"
         started = loop.time()
         try:
             async with asyncio.timeout(remaining):
                 await ch.wakeup.wait()
         except TimeoutError:
-            return "done" if (ch.up and not ch.break_requested) else "hangup"
+            if ch.up and not ch.break_requested:
+                ch.media_seconds += max(0.0, (seconds or 0.0) - spent)
+                return "done"
+            return "hangup"
+        waited = loop.time() - started
+        spent += waited / scale
+        ch.media_seconds += waited / scale
         if remaining is not None:
-            remaining -= loop.time() - started
+            remaining -= waited
 
 
 def on_hangup(ch: Channel) -> None:

@@ -125,16 +125,22 @@ async def test_event_lock_holds_the_queue_until_the_app_ends(node, client):
 
 
 async def test_loops_repeat_with_one_application_uuid(node, client):
+    node.config.file_durations["/one-second.wav"] = 1.0
     call = await node.place_call("5010", "1000")
     completes = []
     client.add_handler("CHANNEL_EXECUTE_COMPLETE", completes.append)
     await client.subscribe("CHANNEL_EXECUTE_COMPLETE")
-    execution = await client.execute(call.uuid, "playback", "silence_stream://10", loops=3)
+    execution = await client.execute(call.uuid, "playback", "/one-second.wav", loops=3)
     await asyncio.wait_for(execution, 5)
     await until(lambda: len([c for c in completes if c["Application"] == "playback"]) == 3)
     ids = {c["Application-UUID"] for c in completes if c["Application"] == "playback"}
     assert ids == {execution.uuid} and len(call.played) == 3
     assert "current_loop" not in call.variables
+    # a run shorter than half a second ends the looping, as on FreeSWITCH
+    short = await client.execute(call.uuid, "playback", "silence_stream://10", loops=3)
+    await asyncio.wait_for(short, 5)
+    await call.wait_event_count("PRIVATE_COMMAND", 2)
+    assert call.played.count("silence_stream://10") == 1
 
 
 async def test_argument_in_the_body(node, client):
