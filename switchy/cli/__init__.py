@@ -13,6 +13,7 @@ SUBCOMMANDS = (
     "switchy.cli.check",
     "switchy.cli.fmt",
     "switchy.cli.simulate",
+    "switchy.cli.graph",
     "switchy.cli.run",
 )
 
