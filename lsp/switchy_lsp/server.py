@@ -128,4 +128,14 @@ def create_server() -> SwitchyLanguageServer:
 
     server = SwitchyLanguageServer()
     register_all(server)
+    _warm_up()
     return server
+
+
+def _warm_up() -> None:
+    """Build the lexer and the parser's tables now, not in the user's first request."""
+    from switchy.dialplan.parser import expected_next, parse, tokens
+
+    parse('route r "1" { answer() }')
+    tokens('route r "1" { answer() }')
+    expected_next('route r "1" { ')
