@@ -196,3 +196,29 @@ async def test_a_client_that_does_not_read_loses_events_then_its_connection(node
     assert frames[-1].content_type == "text/disconnect-notice"
     assert frames[-1].body == b"killed listener because of lost events\n"
     assert not any(f.content_type.startswith("text/event") for f in frames)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [
+    ("sipp_inbound_channel_park.txt", "plain"),
+    ("sipp_inbound_channel_hangup_complete.txt", "plain"),
+    ("bgapi_status_background_job_event.txt", "plain"),
+    ("event_json_channel_answer.txt", "json"),
+    ("event_json_background_job.txt", "json"),
+    ("event_xml_channel_answer.txt", "xml"),
+    ("event_xml_channel_hangup_complete.txt", "xml"),
+])
+def test_the_emulators_serializer_rebuilds_captured_frames_byte_for_byte(name, fmt):
+    from switchy.emulator.events import Block, EmuEvent, LineCache
+
+    from .capture import parse_all, read_file
+    raw = read_file(name)
+    frame = parse_all(raw)[0]
+    pairs = [p for p in frame.pairs if p[0] not in ("Content-Length", "_body")]
+    body = None
+    if fmt == "json":
+        body = json.loads(frame.body).get("_body")
+    elif "Content-Length" in frame.names:
+        body = frame.body.split(b"\n\n", 1)[1].decode()
+    cache = LineCache()
+    event = EmuEvent(frame.event_name, [Block(pairs[:13], cache), Block(pairs[13:], cache)], body)
+    assert event.frame(fmt) == raw
