@@ -9,19 +9,18 @@ every route whose pattern matches runs, until one returns True or raises
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import logging
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
 from ..session import Session
+from ..workers import Workers
 
 log = logging.getLogger("switchy.router")
 
@@ -80,9 +79,8 @@ class Router:
         self.routes: list[Route] = []
         self.stats = {"routed": 0, "rejected": 0, "errors": 0, "timeouts": 0}
         # Plain (non-async) routes run in worker threads so one that blocks or loops
-        # forever costs a thread and its call, never the service; None runs them inline.
-        self._executor = ThreadPoolExecutor(route_threads, thread_name_prefix="switchy-route") \
-            if route_threads else None
+        # forever costs its call, never the service; None runs them inline.
+        self._workers = Workers(route_threads) if route_threads else None
 
     def __repr__(self) -> str:
         return f"<Router guards={self.guards} routes={len(self.routes)}>"
@@ -158,12 +156,10 @@ class Router:
 
     async def _call(self, route: Route, sess: Session, match: re.Match[str]) -> Any:
         func = route.func
-        if self._executor is None or inspect.iscoroutinefunction(func):
+        if self._workers is None or inspect.iscoroutinefunction(func):
             result = func(sess, match, self, **route.kwargs)
         else:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
-                self._executor, functools.partial(func, sess, match, self, **route.kwargs))
+            result = await self._workers.call(func, sess, match, self, timeout=self.route_timeout, **route.kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
