@@ -1,7 +1,7 @@
 """The simulate command: one call through the document's program, as switchy simulate."""
 
 import pytest
-from switchy_lsp.features.commands import CommandError, simulate
+from switchy_lsp.features.commands import CommandError, render_graph, simulate
 
 from .support import analysed
 
@@ -48,3 +48,38 @@ async def test_bad_arguments_are_refused():
         await simulate(analysed(TEXT), ["Caller-Destination-Number=1"])
     with pytest.raises(CommandError, match="--at takes a date"):
         await simulate(analysed(TEXT), {}, {"at": "tomorrow"})
+
+
+async def test_the_graph_is_switchy_graphs_picture_with_links_to_the_source():
+    result = await render_graph(analysed(TEXT))
+    assert result["svg"].lstrip().startswith("<?xml") and "</svg>" in result["svg"]
+    assert 'xlink:href="#L5"' in result["svg"]  # route intl, line 5 of the document
+    assert result["dot"].startswith("digraph switchy {")
+    assert 'label="dialplan default"' in result["dot"]
+
+
+async def test_the_graph_can_show_one_handler_or_a_traced_call():
+    only = await render_graph(analysed(TEXT), {"handler": "bridge2dest"})
+    assert "route intl" not in only["dot"]
+    traced = await render_graph(analysed(TEXT), {"call": {"Caller-Destination-Number": "0114"}})
+    assert "traced" in traced["svg"]
+    with pytest.raises(CommandError, match="no handler named 'nope'"):
+        await render_graph(analysed(TEXT), {"handler": "nope"})
+
+
+async def test_no_graph_for_a_dialplan_with_errors():
+    with pytest.raises(CommandError, match=r"the dialplan has errors: .*SWR201"):
+        await render_graph(analysed('route a { answerr() }'))
+
+
+async def test_without_graphviz_the_dot_text_still_comes(monkeypatch):
+    import graphviz
+
+    import switchy.render
+
+    def no_dot(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(("dot",))
+
+    monkeypatch.setattr(switchy.render, "render", no_dot)
+    result = await render_graph(analysed(TEXT))
+    assert result["svg"] is None and result["dot"].startswith("digraph switchy {")

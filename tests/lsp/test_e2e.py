@@ -215,6 +215,23 @@ async def test_simulate_command(client: LanguageClient):
     assert "1 ESL command would be sent" in result["text"]
 
 
+async def test_render_graph_command(client: LanguageClient):
+    s = session(client)
+    uri = await s.open("g.swr", HANDLER + 'route intl "011(.*)" -> bridge2dest(response="407")\n')
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="switchy.server.renderGraph", arguments=[uri]))
+    assert "</svg>" in result["svg"] and 'xlink:href="#L9"' in result["svg"]
+    assert result["dot"].startswith("digraph switchy {")
+    await s.change(uri, 'route a { answerr() }\n')
+    try:
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="switchy.server.renderGraph", arguments=[uri]))
+    except Exception as exc:
+        assert "the dialplan has errors" in str(exc) and "SWR201" in str(exc)
+    else:
+        raise AssertionError("a dialplan with errors was drawn")
+
+
 async def test_bad_settings_are_reported_not_fatal(client: LanguageClient):
     s = session(client)
     client.set_configuration({"diagnostics": {"debounce": "soon"}}, section="switchy")

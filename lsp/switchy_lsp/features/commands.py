@@ -2,10 +2,13 @@
 "simulate a call" command. Both start from the document's current text (unsaved edits
 and open included files included) and use switchy's own compiler, runtime and renderer.
 
-``switchy.server.renderGraph(uri)`` → ``{"svg": str | None, "dot": str | None}``
-    The call flow as SVG, and its DOT source. ``svg`` is None when graphviz's ``dot``
+``switchy.server.renderGraph(uri[, options])`` → ``{"svg": str | None, "dot": str}``
+    The call flow as SVG (``switchy graph``'s picture: nodes link to their source lines
+    with ``href="#L<line>"``), and its DOT source. ``svg`` is None when graphviz's ``dot``
     program is missing where the server runs. A dialplan with errors has no graph: the
-    command fails with the first error as its message.
+    command fails with the first error as its message. ``options`` may hold
+    ``"dialplan"`` or ``"handler"`` (draw only that one) and ``"call"`` (headers: the
+    path that simulated call takes is highlighted; ``"at"``/``"seed"`` as for simulate).
 
 ``switchy.server.simulate(uri, headers[, options])`` → ``{"path", "commands", "outcome", "text"}``
     Routes one simulated call whose headers and channel variables are ``headers``
@@ -29,6 +32,7 @@ import asyncio
 import io
 from typing import Any
 
+import graphviz
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -106,25 +110,44 @@ def _errors_text(analysis: Analysis) -> str:
 # -- the graph --------------------------------------------------------------------------
 
 
-def render_graph(analysis: Analysis) -> dict[str, str | None]:
-    """The SVG and DOT of the analysed program's call flow."""
+async def render_graph(analysis: Analysis, options: Any = None) -> dict[str, str | None]:
+    """The SVG and DOT of the analysed program's call flow, drawn by ``switchy.render``.
+
+    The syntax tree is read here, on the server's thread; only graphviz's ``dot`` (and a
+    traced call) run in a worker thread.
+    """
+    from switchy.render import draw, render, simulate_call
+
+    options = options if isinstance(options, dict) else {}
     graph = _graph(analysis)
-    render = _renderer()
-    if render is None:
-        raise CommandError("this switchy has no graph renderer yet (switchy graph)")
-    return render(graph)
-
-
-def _renderer():
-    return None
+    outcome = None
+    call = options.get("call")
+    if isinstance(call, dict) or options.get("at"):
+        headers = {str(k): str(v) for k, v in (call or {}).items()}
+        seed = options.get("seed") if isinstance(options.get("seed"), int) else None
+        try:
+            outcome = await asyncio.to_thread(simulate_call, graph, headers,
+                                              at=options.get("at"), seed=seed)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    try:
+        digraph = draw(graph, program=analysis.program, diagnostics=analysis.diagnostics,
+                       trace=outcome, dialplan=options.get("dialplan"), handler=options.get("handler"))
+    except ValueError as exc:  # no such dialplan or handler
+        raise CommandError(str(exc)) from None
+    try:
+        svg = (await asyncio.to_thread(render, digraph, "svg")).decode("utf-8")
+    except graphviz.ExecutableNotFound:
+        svg = None  # the client shows the DOT text and says how to get pictures
+    return {"svg": svg, "dot": digraph.source}
 
 
 def register(server: SwitchyLanguageServer) -> None:
     @server.command(RENDER_GRAPH)
     async def render_graph_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, str | None]:
-        analysis = _analysis(ls, args, 1)
+        analysis = _analysis(ls, args, 2)
         try:
-            return await asyncio.to_thread(render_graph, analysis)  # `dot` runs a while
+            return await render_graph(analysis, args[1] if len(args) > 1 else None)
         except CommandError as exc:
             raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
 
