@@ -14,6 +14,7 @@ import pytest
 
 from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
+from switchy.esl import CommandTimeout
 from switchy.esl.codec import url_decode, url_encode
 
 from ..service.helpers import sent_to, serving
@@ -95,7 +96,7 @@ async def test_stalled_node_is_reset_and_recovers(cluster, caplog):
     async with serving(cluster, (answering_router(), {}), timeout=0.3) as service:
         client = service.nodes[2].client
         stalled.faults.stall = True
-        with pytest.raises(Exception, match="no reply to api status within 0.3 s"):
+        with pytest.raises(CommandTimeout, match=r"no reply to api status within 0\.3 s"):
             await client.api("status")
         call = await cluster.nodes[0].place_call("100")  # elsewhere, business as usual
         await call.wait_answered(timeout=5)
