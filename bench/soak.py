@@ -1,0 +1,179 @@
+"""Soak: thousands of concurrent calls across 3 emulated nodes, for a bounded time.
+
+The emulated cluster runs in its own process. It ramps up to ``--concurrent`` calls
+(round robin over the nodes), then for ``--seconds`` keeps that many up while
+replacing ``--churn`` calls a second (the far end hangs up, a new call arrives), then
+hangs everything up. switchy's Router, in this process, answers every call.
+
+Reported: calls lost (never answered, left parked, or ended with an unexpected cause:
+must be 0), events FreeSWITCH's side had to drop for a slow reader and events
+switchy dropped (must be 0), switchy's resident memory at the start and end of the
+steady phase and its growth per completed call (should be ~0), and whether every
+session, call and timer was released at the end.
+
+    python bench/soak.py [--concurrent 10000] [--seconds 60] [--churn 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import sys
+import time
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def say(**fields) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+# -- the emulator process -------------------------------------------------------------------
+
+
+async def emulator_main(concurrent: int, seconds: float, churn: int, ramp_rate: float) -> None:
+    from switchy.emulator import EmulatedCluster
+
+    async with EmulatedCluster(nodes=3, time_scale=0.01) as cluster:
+        say(hosts=cluster.hosts)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+        live: list = []
+        placed = 0
+
+        async def place() -> None:
+            nonlocal placed
+            node = cluster.nodes[placed % 3]
+            placed += 1
+            live.append(await node.place_call(f"1{placed:07d}", wait=False))
+
+        start = time.monotonic()
+        while placed < concurrent:
+            delay = start + placed / ramp_rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await place()
+        await wait_answered(live, timeout=120)
+        say(phase="ramped", live=len(live), seconds=round(time.monotonic() - start, 1))
+        steady_end = time.monotonic() + seconds
+        completed = 0
+        while time.monotonic() < steady_end:
+            tick = time.monotonic()
+            for call in live[:churn]:
+                call.remote_hangup()
+            completed += min(churn, len(live))
+            del live[:churn]
+            for _ in range(churn):
+                await place()
+            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+        await wait_answered(live, timeout=60)
+        say(phase="steady-done", completed=completed, live=len(live))
+        for call in live:
+            call.remote_hangup()
+        async with asyncio.timeout(120):
+            while any(not ch.destroyed for n in cluster.nodes for ch in n.channels.values()):
+                await asyncio.sleep(0.1)
+        calls = [ch for n in cluster.nodes for ch in n.calls]
+        lost = [ch for ch in calls if not ch.answered or ch.hangup_cause != "NORMAL_CLEARING"]
+        say(phase="done", placed=placed, lost=len(lost),
+            lost_examples=[(ch.uuid, ch.hangup_cause, ch.answered) for ch in lost[:5]],
+            fs_dropped_events=sum(listener.lost_events for n in cluster.nodes for listener in n.listeners),
+            emulator_errors=sum(len(n.errors) for n in cluster.nodes))
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # until switchy is done
+
+
+async def wait_answered(calls, timeout: float) -> None:
+    async with asyncio.timeout(timeout):
+        while not all(c.answered or c.ended for c in calls):
+            await asyncio.sleep(0.05)
+
+
+# -- the switchy process ----------------------------------------------------------------------
+
+
+async def soak(args: argparse.Namespace) -> dict:
+    from switchy import Service
+    from switchy.apps.routers import Router
+    from switchy.session import _RUNNING
+
+    router = Router()
+
+    @router.route(".*")
+    def answer(sess, match, router):
+        sess.answer()
+
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--emulator", "--concurrent", str(args.concurrent), "--seconds", str(args.seconds),
+        "--churn", str(args.churn), "--ramp-rate", str(args.ramp_rate),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 20)
+    hosts = json.loads(await child.stdout.readline())["hosts"]
+    service = Service(hosts, park_timeout=30)
+    service.apps.load_app(router)
+    await service.start(wait=10)
+    gc.collect()
+    report: dict = {"rss_start_mb": round(rss_mb(), 1)}
+    child.stdin.write(b"go\n")
+    await child.stdin.drain()
+    while True:
+        line = await child.stdout.readline()
+        if not line:
+            break
+        message = json.loads(line)
+        phase = message.get("phase")
+        gc.collect()
+        if phase == "ramped":
+            report.update(ramp_seconds=message["seconds"], peak_sessions=len(service.sessions),
+                          rss_steady_start_mb=round(rss_mb(), 1))
+        elif phase == "steady-done":
+            report.update(completed_in_steady=message["completed"], sessions_at_end=len(service.sessions),
+                          rss_steady_end_mb=round(rss_mb(), 1))
+        elif phase == "done":
+            report.update({k: v for k, v in message.items() if k != "phase"})
+            break
+    await asyncio.sleep(0.5)
+    gc.collect()
+    report["leftover"] = {
+        "sessions": len(service.sessions),
+        "calls": sum(len(n.calls) for n in service.nodes),
+        "park_timers": sum(len(n._park_timers) for n in service.nodes),
+        "command_tasks": len(_RUNNING),
+    }
+    report["switchy_dropped_events"] = sum(n.client.dropped_events for n in service.nodes)
+    report["park_timeouts"] = sum(n.stats["park_timeouts"] for n in service.nodes)
+    report["reconnects"] = sum(n.client.reconnects for n in service.nodes)
+    steady = report.get("completed_in_steady") or 0
+    if steady:
+        growth = (report["rss_steady_end_mb"] - report["rss_steady_start_mb"]) * 1e6
+        report["bytes_per_completed_call"] = round(growth / steady, 1)
+    report["rss_end_mb"] = round(rss_mb(), 1)
+    await service.stop()
+    child.stdin.write(b"bye\n")
+    await child.stdin.drain()
+    await child.wait()
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrent", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady phase")
+    parser.add_argument("--churn", type=int, default=100, help="calls replaced per second in the steady phase")
+    parser.add_argument("--ramp-rate", type=float, default=500.0, help="calls per second while ramping up")
+    parser.add_argument("--emulator", action="store_true")
+    args = parser.parse_args()
+    if args.emulator:
+        asyncio.run(emulator_main(args.concurrent, args.seconds, args.churn, args.ramp_rate))
+        return
+    started = time.monotonic()
+    report = asyncio.run(soak(args))
+    report["wall_seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
