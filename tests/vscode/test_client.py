@@ -6,6 +6,7 @@ user sees one message that says why and what to do."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -58,3 +59,25 @@ def test_a_server_that_cannot_start_gets_one_clear_message(node, settings, expec
     assert shown["kind"] == "error"
     assert expected in shown["message"]
     assert shown["items"] == FIXES
+
+
+def test_preview_shows_the_servers_picture_and_clicks_open_the_source_line(node):
+    """Show Call Flow on router.swr: the page is built under a nonce CSP, asks for its
+    picture, gets the server's SVG (with links to source lines), and a click on line 22
+    opens router.swr there."""
+    document = ROOT / "examples" / "router.swr"
+    report = run_client(node, "graph", {"switchy.server.pythonPath": sys.executable}, str(document), "22")
+    assert report["shown"] == []
+    assert report["title"] == "Call flow: router.swr"
+    html = report["html"]
+    nonce = re.search(r"script-src &#39;nonce-([A-Za-z0-9]{32})&#39;", html).group(1)
+    assert f'<script nonce="{nonce}" src="https://fake.vscode-cdn.net/' in html
+    assert html.count("<script") == 1
+    statuses, updates = report["posted"][:-1], report["posted"][-1]
+    assert statuses == [{"type": "status", "text": "Rendering…"}]
+    assert updates["type"] == "update" and updates["status"].startswith("Rendered ")
+    body = updates["body"]
+    assert body.startswith("<svg") and body.rstrip().endswith("</svg>")
+    assert 'xlink:href="#L18"' in body  # route international
+    assert "<script" not in body
+    assert report["opened"] == [{"uri": document.as_uri(), "selection": [21, 21]}]
