@@ -81,3 +81,20 @@ def test_preview_shows_the_servers_picture_and_clicks_open_the_source_line(node)
     assert 'xlink:href="#L18"' in body  # route international
     assert "<script" not in body
     assert report["opened"] == [{"uri": document.as_uri(), "selection": [21, 21]}]
+
+
+def test_a_node_from_an_included_file_opens_that_file(node, tmp_path):
+    """The renderer links nodes of an included file as "<file>#L<line>" relative to the
+    previewed file; the page passes the file on, and the extension opens it there."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "common rules.swr").write_text(
+        '# shared handlers\nhandler reject(code="403") {\n    respond(code)\n}\n')
+    main = tmp_path / "main.swr"
+    main.write_text('include "rules/common rules.swr"\nroute blocked "^666" -> reject()\n')
+    report = run_client(node, "graph", {"switchy.server.pythonPath": sys.executable}, str(main), "3",
+                        "rules/common rules.swr")
+    assert report["shown"] == []
+    body = report["posted"][-1]["body"]
+    assert 'xlink:href="rules/common%20rules.swr#L2"' in body  # the handler's entry
+    assert 'xlink:href="#L2"' in body  # the route, in main.swr
+    assert report["opened"] == [{"uri": (tmp_path / "rules" / "common rules.swr").as_uri(), "selection": [2, 2]}]

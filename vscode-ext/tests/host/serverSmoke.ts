@@ -3,13 +3,14 @@
  * the real `switchy-lsp`, under the stand-in `vscode` of fakeVscode.ts, and prints what
  * happened as JSON. Driven by tests/vscode/test_client.py:
  *
- *   node out/host/serverSmoke.js SCENARIO SETTINGS_JSON [DOCUMENT]
+ *   node out/host/serverSmoke.js SCENARIO SETTINGS_JSON [DOCUMENT [LINE [FILE]]]
  *
  * SCENARIO `start`: start the server, print whether it runs and what the user was shown.
  * SCENARIO `simulate`: also simulate a call to 011441234 on DOCUMENT and print the trace.
  * SCENARIO `graph`: open the call-flow preview of DOCUMENT, let its page say `ready`,
- *   then click a node on line LINE: print the page's HTML, the messages the extension
- *   posted to it and the editors it opened.
+ *   then click a node on line LINE (of FILE, as the page names an included file, when
+ *   given): print the page's HTML, the messages the extension posted to it and the
+ *   editors it opened.
  */
 import * as path from 'node:path';
 import { ServerManager } from '../../src/client';
@@ -19,7 +20,7 @@ import { Uri } from 'vscode';
 import { fake } from './fakeVscode';
 
 async function main(): Promise<void> {
-    const [scenario, settings, document, line] = process.argv.slice(2);
+    const [scenario, settings, document, line, file] = process.argv.slice(2);
     fake.settings = JSON.parse(settings ?? '{}');
     const server = new ServerManager();
     const client = await server.start();
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
         await graphs.show(Uri.file(document));
         const panel = fake.panels[0];
         await panel.receive({ type: 'ready' });
-        await panel.receive({ type: 'reveal', line: Number(line) });
+        await panel.receive({ type: 'reveal', line: Number(line), ...(file ? { file } : {}) });
         report.html = panel.html;
         report.title = panel.title;
         report.posted = panel.posted;
