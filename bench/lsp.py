@@ -16,7 +16,7 @@ production dialplan), then
 Targets (issue 6): diagnostics under 300 ms, completion under 50 ms. Figures are printed,
 not asserted; machines differ.
 
-    python bench/lsp.py [--lines 5000] [--edits 20] [--completions 30]
+    python bench/lsp.py [--lines 5000] [--edits 20] [--completions 30] [--one-block]
 """
 
 from __future__ import annotations
@@ -59,13 +59,19 @@ route did_{i} "^555{i:07d}$" when Caller-Caller-ID-Number !~ "^0" {{
 '''
 
 
-def dialplan(lines: int) -> str:
+def dialplan(lines: int, one_block: bool = False) -> str:
     parts = [HEAD]
     i = 0
     while sum(p.count("\n") for p in parts) < lines:
         parts.append(ROUTE.format(i=i, gw=i % 7))
         i += 1
-    return "".join(parts)
+    text = "".join(parts)
+    if one_block:  # every route inside one `dialplan` block: nothing to cut the file at
+        head, routes = text.split("\nroute ", 1)
+        head = head.replace('guard Call-Direction == "inbound"\n', "")
+        body = "\n".join("    " + line if line else line for line in ("route " + routes).split("\n"))
+        text = f'{head}\ndialplan default {{\n    guard Call-Direction == "inbound"\n{body}}}\n'
+    return text
 
 
 def edits(text: str, count: int) -> list[tuple[str, str]]:
@@ -86,9 +92,10 @@ def edits(text: str, count: int) -> list[tuple[str, str]]:
             at = text.index("playback(\n", middle) + len("playback(")
             text = text[:at] + text[at + 1:]
             out.append(("mend the line", text))
-        elif kind == 3:  # add a route near the top
+        elif kind == 3:  # add a route near the top, indented as the route it goes before
             at = text.index("route did_")
-            text = text[:at] + f'route extra_{n} "^9{n}$" {{ answer() }}\n' + text[at:]
+            indent = text[text.rindex("\n", 0, at) + 1:at]
+            text = text[:at] + f'route extra_{n} "^9{n}$" {{ answer() }}\n{indent}' + text[at:]
             out.append(("add a route at the top", text))
         else:  # edit near the end
             at = text.rindex('"closed.wav"') + 1
@@ -171,7 +178,7 @@ def summary(values: list[float]) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
-    text = dialplan(args.lines)
+    text = dialplan(args.lines, args.one_block)
     folder = Path(tempfile.mkdtemp(prefix="switchy-lsp-bench-"))
     path = folder / "big.swr"
     path.write_text(text)
@@ -234,6 +241,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--completions", type=int, default=30)
+    parser.add_argument("--one-block", action="store_true",
+                        help="put every route inside one `dialplan` block (the slow case: "
+                        "an edit re-parses the whole block)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -14,19 +14,29 @@ way: the result equals ``parse(text)`` (same nodes and spans, same diagnostics, 
 comments). A chunk that does not end cleanly (an unclosed ``{``, say) is read together
 with the chunks after it instead. The one difference: if the AST builder failed on a
 chunk (it should never), a full parse loses the whole file and this only that chunk.
+
+A ``dialplan NAME { ... }`` block, the one item that can hold thousands of lines, is
+itself read route by route when its head and closing brace stand on their own lines and
+every part between them parses cleanly as routes, guards and time zones.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Iterator
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.parser import ParseResult, find_comments, parse
 
 _CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+# A dialplan block laid out as the formatter lays it out: head and closing brace alone on
+# their lines (a comment may follow), its routes, guards and time zones each on a new line.
+_BLOCK_HEAD = re.compile(r"dialplan[ \t]+[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*[ \t]*\{[ \t]*(?:#[^\n]*)?(?=\n)")
+_BLOCK_FOOT = re.compile(r"\}[ \t]*(?:#[^\n]*)?\Z")
+_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone)\b", re.MULTILINE)
 
 
 @dataclasses.dataclass
@@ -69,10 +79,17 @@ class IncrementalParser:
     def parse(self, text: str, file: str = "<string>") -> ParseResult:
         old = self._chunks.get(file, {})
         new: dict[str, list[_Chunk]] = {}
-        chunks: list[_Chunk] = []
+        chunks: list[_Chunk | _Block] = []
         pieces = list(_pieces(text))
         i = 0
         while i < len(pieces):
+            start_line, start = pieces[i]
+            stop = pieces[i + 1][1] if i + 1 < len(pieces) else len(text)
+            block = self._dialplan_block(text[start:stop], file, start_line, start, old, new)
+            if block is not None:
+                chunks.append(block)
+                i += 1
+                continue
             span = 1
             while True:
                 end = min(i + span, len(pieces))
@@ -88,6 +105,54 @@ class IncrementalParser:
         self._chunks[file] = new
         return _join(chunks, text, file)
 
+    def _dialplan_block(self, text: str, file: str, line: int, offset: int,
+                        old: dict[str, list[_Chunk]], new: dict[str, list[_Chunk]]) -> _Block | None:
+        """A ``dialplan NAME {`` ... ``}`` piece read route by route, so an edit inside a
+        big dialplan block re-parses one route, not the block. Only for a block whose
+        every part parses cleanly on its own as routes, guards and time zones (what a
+        dialplan block may hold): then reading the parts at the top level gives exactly
+        the nodes the block gives. Anything else is left to the general path (None)."""
+        header = _BLOCK_HEAD.match(text)
+        if header is None:
+            return None
+        lines = text.split("\n")
+        footer = len(lines) - 1
+        while footer > 0 and (not lines[footer].strip() or lines[footer].lstrip().startswith("#")):
+            footer -= 1
+        if footer == 0 or not _BLOCK_FOOT.match(lines[footer]):
+            return None
+        footer_at = sum(len(x) + 1 for x in lines[:footer])
+        inner_at = header.end() + 1
+        parts: list[_Chunk] = []
+        head = self._chunk(header.group(0) + "\n}", file, line, offset, old)
+        new.setdefault(head.text, []).append(head)
+        if head.result.diagnostics or [type(i) for i in head.result.module.items] != [ast.Dialplan]:
+            return None
+        cuts = [inner_at] + [inner_at + m.start() for m in _BLOCK_ITEM.finditer(text[inner_at:footer_at])
+                             if m.start()] + [footer_at]
+        inner_line = line + 1
+        for a, b in itertools.pairwise(cuts):
+            part = self._chunk(text[a:b], file, inner_line, offset + a, old)
+            new.setdefault(part.text, []).append(part)
+            result = part.result
+            if result.diagnostics or not result.clean_end or not all(
+                    isinstance(i, ast.Guard | ast.Timezone | ast.Route) for i in result.module.items):
+                return None
+            parts.append(part)
+            inner_line += text.count("\n", a, b)
+        name = head.result.module.items[0].name
+        items = [i for part in parts for i in part.result.module.items]
+        foot_offset = offset + footer_at
+        span = ast.Span(file, line + 1, 1, line + footer + 1, 2, offset, foot_offset + 1)
+        comments = [c for c in head.result.comments if c.span.line == line + 1]
+        comments += [c for part in parts for c in part.result.comments]
+        tail = text[footer_at:]
+        for c in find_comments(tail, file):
+            c.span = _shift(c.span, line + footer, offset + footer_at)
+            comments.append(c)
+        dialplan = ast.Dialplan(name, items, span=span)
+        return _Block(ParseResult(ast.Module([dialplan], span=span), [], comments, text, True))
+
     def _chunk(self, text: str, file: str, line: int, offset: int,
                old: dict[str, list[_Chunk]]) -> _Chunk:
         reusable = old.get(text)
@@ -98,6 +163,13 @@ class IncrementalParser:
         chunk = _Chunk(text, parse(text, file))
         chunk.move_to(line, offset)
         return chunk
+
+
+@dataclasses.dataclass
+class _Block:
+    """A dialplan block assembled from its parts (each a remembered ``_Chunk``)."""
+
+    result: ParseResult
 
 
 def _pieces(text: str) -> Iterator[tuple[int, int]]:
@@ -112,7 +184,7 @@ def _pieces(text: str) -> Iterator[tuple[int, int]]:
         yield line, m.start()
 
 
-def _join(chunks: list[_Chunk], text: str, file: str) -> ParseResult:
+def _join(chunks: list[_Chunk | _Block], text: str, file: str) -> ParseResult:
     items: list = []
     syntax: list[dg.Diagnostic] = []
     comments: list[ast.Comment] = []

@@ -14,6 +14,7 @@ TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
 
 # Pieces an edit inserts: the characters and words that change how a file parses.
 PIECES = ["", "{", "}", "(", ")", '"', "'", "\n", "\r", "\f", "é", "😀", "route x ", "\nroute ",
+          "\n    route y ", "\n}\n", "dialplan d {\n", "\n    guard ",
           "\nroute", "hangup()", "x", "\nhandler h(a=1) {", "#", "${", 'f"{', "dialplan p {",
           "\ndialplan", " -> ", "=~", "not ", "..", "[", "]", ",", "$1", "17:30", "\x00"]
 
@@ -27,9 +28,13 @@ def fingerprint(result):
             result.clean_end)
 
 
+BLOCK = "dialplan big {  # a block of routes\n" + "".join(
+    f'    route r{i} "^{i}$" when x == {i} {{\n        answer()  # {i}\n    }}\n' for i in range(12)) + "}\n"
+
+
 @st.composite
 def edited(draw):
-    text = "\n".join(draw(st.lists(st.sampled_from(TEXTS), min_size=1, max_size=3)))
+    text = "\n".join(draw(st.lists(st.sampled_from([*TEXTS, BLOCK]), min_size=1, max_size=3)))
     for _ in range(draw(st.integers(0, 6))):
         start = draw(st.integers(0, len(text)))
         end = min(len(text), start + draw(st.integers(0, 30)))
@@ -56,6 +61,25 @@ def test_an_edit_reparses_only_its_own_route():
     # the routes after the edit moved down one line and eight characters... in place
     assert after[11] is before[11]
     assert (after[11].span.line, after[11].span.start) == (13, edited_text.index("route r11"))
+
+
+def test_an_edit_inside_a_dialplan_block_reparses_only_its_route():
+    routes = "".join(f'    route r{i} "^{i}$" {{ answer() }}  # {i}\n' for i in range(40))
+    text = f'# head\ndialplan public {{  # the DIDs\n    guard Call-Direction == "inbound"\n{routes}}}  # end\n'
+    incremental = IncrementalParser()
+    before = incremental.parse(text, "f.swr")
+    assert fingerprint(before) == fingerprint(parse(text, "f.swr"))
+    edited_text = text.replace('"^7$" { answer() }', '"^7$" {\n        park()\n    }')
+    after = incremental.parse(edited_text, "f.swr")
+    assert fingerprint(after) == fingerprint(parse(edited_text, "f.swr"))
+    old_routes, new_routes = before.module.items[0].routes, after.module.items[0].routes
+    assert [a is b for a, b in zip(old_routes, new_routes, strict=True)].count(False) == 1
+    assert new_routes[8] is old_routes[8] and new_routes[8].span.line == 14  # moved down two
+
+
+def test_a_dialplan_block_with_a_mistake_is_read_whole():
+    text = 'dialplan public {\n    route a "1" { answer( }\n    handler h() { }\n}\nroute b { }\n'
+    assert fingerprint(IncrementalParser().parse(text, "f.swr")) == fingerprint(parse(text, "f.swr"))
 
 
 def test_an_unclosed_block_is_read_with_what_follows():
