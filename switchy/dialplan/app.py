@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from switchy.callbacks import event_callback
@@ -27,6 +26,7 @@ from switchy.dialplan.build import Build, build, signature
 from switchy.dialplan.compiler import INDEX_THRESHOLD
 from switchy.dialplan.runtime import Outcome, Runtime
 from switchy.session import Session
+from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
 
@@ -59,7 +59,7 @@ class DialplanApp:
         self.on_outcome = on_outcome
         self.on_reload = on_reload
         self.generation = 0
-        self.executor = ThreadPoolExecutor(32, thread_name_prefix="switchy-swr")
+        self.workers = Workers(32, name="switchy-swr")  # Python functions, across reloads
         self.outcomes: dict[str, int] = {}
         result = build(self.paths, index_threshold=index_threshold)
         if not result.ok:
@@ -69,7 +69,7 @@ class DialplanApp:
 
     def _runtime(self, result: Build) -> Runtime:
         assert result.graph is not None
-        return Runtime(result.graph, clock=self.clock, rng=self.rng, executor=self.executor)
+        return Runtime(result.graph, clock=self.clock, rng=self.rng, workers=self.workers)
 
     def __repr__(self) -> str:
         return f"<DialplanApp {', '.join(map(str, self.paths))} generation={self.generation}>"

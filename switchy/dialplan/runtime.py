@@ -22,14 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import functools
 import importlib
 import inspect
 import logging
 import random
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +39,7 @@ from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
 from switchy.dialplan.compiler import ROUTE_BOUNDARY
 from switchy.dialplan.evaluator import MISSING, EvalError, evaluate, text, truthy
 from switchy.session import CommandFailed, Session
+from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
 
@@ -100,15 +99,15 @@ class Runtime:
     def __init__(self, graph: nx.DiGraph, *, clock: Callable[[], dt.datetime] | None = None,
                  seed: int | None = None, rng: random.Random | None = None,
                  error_cause: str = ERROR_CAUSE, python_timeout: float | None = 30.0,
-                 python_threads: int = 32, executor: ThreadPoolExecutor | None = None) -> None:
+                 python_threads: int = 32, workers: Workers | None = None) -> None:
         self.graph = graph
         self.clock = clock or timeofday.system_clock
         self.rng = rng or random.Random(seed)
         self.error_cause = error_cause
         self.python_timeout = python_timeout
         self._python_threads = python_threads
-        self._executor = executor  # shared between the runtimes of one app across reloads
-        self._owns_executor = executor is None
+        self._workers = workers  # shared between the runtimes of one app across reloads
+        self._owns_workers = workers is None
         self._functions: dict[str, Callable[..., Any]] = {}
         # node -> its attribute dict (the graph's own dicts, without the NodeView layer)
         self.nodes: dict[int, dict[str, Any]] = dict(graph.nodes(data=True))
@@ -182,25 +181,26 @@ class Runtime:
     async def call_python(self, ref: str, sess: Session, match: re.Match | None,
                           args: list[Any], kwargs: dict[str, Any]) -> Any:
         func = self.function(ref)
-        async with asyncio.timeout(self.python_timeout):
-            if inspect.iscoroutinefunction(func) or not self._python_threads:
+        if inspect.iscoroutinefunction(func) or not self._python_threads:
+            async with asyncio.timeout(self.python_timeout):
                 result = func(sess, match, self, *args, **kwargs)
-            else:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(self._python_threads,
-                                                        thread_name_prefix="switchy-swr")
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(
-                    self._executor, functools.partial(func, sess, match, self, *args, **kwargs))
-            if inspect.isawaitable(result):
+                if inspect.isawaitable(result):
+                    result = await result
+            return result
+        if self._workers is None:  # the Router's pool: an overrun thread is told to stop
+            self._workers = Workers(self._python_threads, name="switchy-swr")
+        result = await self._workers.call(func, sess, match, self, *args,
+                                          timeout=self.python_timeout, **kwargs)
+        if inspect.isawaitable(result):
+            async with asyncio.timeout(self.python_timeout):
                 result = await result
         return result
 
     def close(self) -> None:
-        """Stop the worker threads this runtime started (not a shared executor)."""
-        if self._executor is not None and self._owns_executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop the worker threads this runtime started (not a shared pool)."""
+        if self._workers is not None and self._owns_workers:
+            self._workers.shutdown()
+            self._workers = None
 
 
 class _CallRun:

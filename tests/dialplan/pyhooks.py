@@ -47,3 +47,9 @@ def rewrite_destination(sess, match, router, to=""):
 
     headers = [(k, v) for k, v in sess.last_event.header_items() if k != "Caller-Destination-Number"]
     sess.update(Event([*headers, ("Caller-Destination-Number", to)]))
+
+
+def spin(sess, match, router):
+    """Never returns on its own (the runtime's deadline must stop it)."""
+    while True:
+        pass

@@ -412,3 +412,16 @@ async def test_locals_are_per_route_and_visible_at_once():
     """
     r = await route(text, {})
     assert r.lines == ["execute set who=a", "execute set fresh=yes"]
+
+
+async def test_a_python_function_that_never_returns_costs_only_its_call():
+    graph = graph_of('route slow "^1$" { tests.dialplan.pyhooks:spin() }\nroute fast "^2$" { answer() }')
+    rt = Runtime(graph, python_timeout=0.2)
+    slow = asyncio.get_running_loop().create_task(route(graph, {DEST: "1"}, runtime=rt))
+    fast = await route(graph, {DEST: "2"}, runtime=rt)
+    assert fast.lines == ["api uuid_answer UUID"]
+    r = await asyncio.wait_for(slow, 10)
+    assert r.outcome.result == "error" and "did not finish in time" in r.outcome.error
+    assert r.lines == ["api uuid_kill UUID NORMAL_TEMPORARY_FAILURE"]
+    assert rt._workers.interrupted == 1  # the thread was told to stop, not left spinning
+    rt.close()
