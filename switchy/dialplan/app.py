@@ -91,7 +91,8 @@ class DialplanApp:
     def reload(self, force: bool = False) -> Build | None:
         """Recompile if a file changed (or ``force``); returns the attempt, None if unchanged.
 
-        On errors the running graph stays; the diagnostics are logged and returned."""
+        On errors the running graph stays; the diagnostics are returned, and logged
+        unless ``on_reload`` is there to report them."""
         if not force and not self.changed():
             return None
         result = build(self.paths, index_threshold=self.index_threshold)
@@ -103,8 +104,9 @@ class DialplanApp:
         else:
             # Remember what was seen so one broken save is reported once, not every poll.
             self.build.signature = result.signature
-            for d in result.errors:
-                log.error("dialplan not reloaded: %s", d.format())
+            if self.on_reload is None:  # else the callback reports (switchy run prints them)
+                for d in result.errors:
+                    log.error("dialplan not reloaded: %s", d.format())
         if self.on_reload is not None:
             self.on_reload(result)
         return result

@@ -58,8 +58,7 @@ async def test_reload_switches_new_calls_to_the_new_graph(tmp_path):
 async def test_a_broken_edit_keeps_the_running_graph_and_reports_once(tmp_path, caplog):
     f = tmp_path / "plan.swr"
     write(f, 'route { playback("old.wav") }')
-    reports = []
-    app = DialplanApp([f], on_reload=reports.append)
+    app = DialplanApp([f])
     write(f, 'route { playback("new.wav" }')
     with caplog.at_level(logging.ERROR, logger="switchy.dialplan"):
         result = app.reload()
@@ -67,6 +66,11 @@ async def test_a_broken_edit_keeps_the_running_graph_and_reports_once(tmp_path, 
     assert "dialplan not reloaded" in caplog.text and f"{f}:1:" in caplog.text
     assert app.generation == 0 and (await park(app))[1] == ["execute playback old.wav"]
     assert app.reload() is None  # the same broken file is not reported again
+    reports = []
+    app.on_reload = reports.append  # a callback reports instead of the log
+    caplog.clear()
+    write(f, 'route { playback("new.wav" ) ) }')
+    assert not app.reload().ok and caplog.text == ""
     write(f, 'route { playback("fixed.wav") }')
     assert app.reload().ok and (await park(app))[1] == ["execute playback fixed.wav"]
     assert [r.ok for r in reports] == [False, True]

@@ -113,6 +113,13 @@ def test_run_needs_a_target_and_never_takes_a_password_argument():
 # -- run --host ------------------------------------------------------------------------------------
 
 
+def edit(path: Path, text: str) -> None:
+    """Rewrite a file with an mtime that surely differs from the last one seen."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
 async def read_until(stream: asyncio.StreamReader, needle: str, seen: list[str]) -> str:
     async with asyncio.timeout(15):
         while True:
@@ -154,9 +161,16 @@ async def test_run_against_hosts_routes_calls_and_reloads_on_edit(tmp_path, pass
             await first.wait_event("PLAYBACK_STOP", timeout=5)
             assert first.played == ["old.wav"]
 
-            os.utime(plan, ns=(plan.stat().st_mtime_ns + 10**9,) * 2)
-            plan.write_text('route greet "^1" { playback("new.wav") }\n')
-            os.utime(plan, ns=(plan.stat().st_mtime_ns + 10**9,) * 2)
+            edit(plan, 'route greet "^1" { playback("new.wav" }\n')  # broken: kept out
+            line = await read_until(proc.stdout, "error[SWR101]", seen)
+            assert line.startswith(f"{plan}:1:")
+            await read_until(proc.stdout, "still running the previous version", seen)
+            kept = await cluster.nodes[0].place_call("100")
+            await read_until(proc.stdout, kept.uuid[:8], seen)
+            await kept.wait_event("PLAYBACK_STOP", timeout=5)
+            assert kept.played == ["old.wav"]
+
+            edit(plan, 'route greet "^1" { playback("new.wav") }\n')
             await read_until(proc.stdout, "reloaded", seen)
             second = await cluster.nodes[0].place_call("100")
             await read_until(proc.stdout, second.uuid[:8], seen)
