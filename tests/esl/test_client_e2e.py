@@ -69,7 +69,7 @@ async def test_wrong_password_is_a_clear_error_without_the_password(fs, caplog):
 
 async def test_unreachable_node_is_a_clear_error():
     client = InboundClient("127.0.0.1", 1, reconnect=False, connect_timeout=2)
-    with pytest.raises(ConnectError, match="127.0.0.1:1: cannot connect"):
+    with pytest.raises(ConnectError, match=r"127\.0\.0\.1:1: cannot connect"):
         await client.connect()
 
 
@@ -185,7 +185,7 @@ async def test_reconnect_reauthenticates_and_resubscribes(fs):
 async def test_command_timeout_then_stall_reset(fs):
     async with client_for(fs, timeout=0.2, backoff_initial=0.01) as client:
         fs.node.faults.withhold_replies = lambda line: line.startswith("api status")
-        with pytest.raises(CommandTimeout, match="no reply to api status within 0.2 s"):
+        with pytest.raises(CommandTimeout, match=r"no reply to api status within 0\.2 s"):
             await client.api("status")
         fs.node.faults.withhold_replies = False
         # The withheld reply never comes: the connection is reset and re-established.
