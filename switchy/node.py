@@ -67,7 +67,8 @@ class Node:
             name = event.subclass or "CUSTOM"
         if session is not None:
             if name == "CHANNEL_PARK" and session.app_id is not None:
-                self._parked(session)  # only calls some app is responsible for can time out
+                if not self._parked(session):  # only calls some app is responsible for
+                    return
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
             if session.app_id is not None:
@@ -130,14 +131,25 @@ class Node:
 
     # -- park timeout: no call is left parked forever ----------------------------------
 
-    def _parked(self, session: Session) -> None:
+    def _parked(self, session: Session) -> bool:
+        """Arm the park timeout; False (and a hangup) when the call keeps coming back."""
         self.stats["parked"] += 1
+        session.parks += 1
+        limit = self.service.max_parks
+        if limit is not None and session.parks > limit:
+            # Each park routes the call again; a dialplan that parks it every time would
+            # loop forever. FreeSWITCH ends transfer loops the same way.
+            session.log.error("parked %d times; hanging up with EXCHANGE_ROUTING_ERROR", session.parks)
+            self._cancel_park_timer(session.uuid)
+            session.hangup("EXCHANGE_ROUTING_ERROR")
+            return False
         timeout = self.service.park_timeout
         if timeout is None:
-            return
+            return True
         self._cancel_park_timer(session.uuid)
         loop = asyncio.get_running_loop()
         self._park_timers[session.uuid] = loop.call_later(timeout, self._park_expired, session)
+        return True
 
     def _commanded(self, session: Session, description: str) -> None:
         self._cancel_park_timer(session.uuid)

@@ -48,6 +48,7 @@ class Service:
         timeout: float = 5.0,
         park_timeout: float | None = 30.0,
         park_timeout_cause: str = "NORMAL_TEMPORARY_FAILURE",
+        max_parks: int | None = 20,
         reconnect: bool = True,
         event_format: str = "plain",
     ) -> None:
@@ -60,6 +61,7 @@ class Service:
         self.apps = AppManager(on_change=self._apps_changed)
         self.park_timeout = park_timeout
         self.park_timeout_cause = park_timeout_cause
+        self.max_parks = max_parks
         self.event_format = event_format
         self.nodes: list[Node] = []
         for spec in specs:

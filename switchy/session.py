@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -104,7 +105,7 @@ class Session:
 
     __slots__ = (
         "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
-        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "times", "uuid",
+        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "parks", "times", "uuid",
     )
 
     def __init__(self, event: Event, controller: Controller, node: Any = None) -> None:
@@ -124,6 +125,7 @@ class Session:
         self.answered = False
         self.hungup = False
         self.hangup_cause: str | None = None
+        self.parks = 0  # how many times the call was parked (each park routes it again)
         self.times: dict[str, float] = {"created": time.time()}
         self.log = _CallLog(log, {"uuid": self.uuid})
         self.on_command: Callable[[Session, str], Any] | None = None
@@ -288,7 +290,10 @@ class Session:
     def bridge(self, dest_url: str | None = None, profile: str | None = None, gateway: str | None = None,
                proxy: str | None = None, params: Mapping[str, Any] | None = None) -> Command:
         """Bridge to ``sofia/<profile>/<dest_url>``; by default the channel's own profile
-        and its SIP Request-URI, as the seed documents."""
+        and its SIP Request-URI, as the seed documents. A whole dial string
+        (``user/1000@example.com``, ``sofia/gateway/gw/123``) goes out as written."""
+        if is_dial_string(dest_url) and profile is None and gateway is None and proxy is None:
+            return self.execute("bridge", _params(params) + dest_url)  # type: ignore[operator]
         if profile is None and gateway is None:
             profile = self.get("variable_sofia_profile_name")
         if dest_url is None:
@@ -409,6 +414,15 @@ class Session:
         tail = self._tail
         if tail is not None and not tail.done():
             await asyncio.wait([tail])
+
+
+# An endpoint dial string: optional {vars}/[vars] blocks, then "<endpoint>/".
+_DIAL_STRING = re.compile(r"^(?:\{[^}]*\}|\[[^\]]*\])*[A-Za-z][A-Za-z0-9_.]*/")
+
+
+def is_dial_string(dest: object) -> bool:
+    """``sofia/gateway/gw/123`` or ``user/1000@dom`` rather than a SIP URI or user@host."""
+    return isinstance(dest, str) and _DIAL_STRING.match(dest) is not None
 
 
 def _word(value: Any, what: str) -> str:

@@ -476,12 +476,6 @@ class _CallRun:
             return self.edges[node]["next"]
         if action.kind == "mapping":
             command = sess.setvars({k: text(v) for k, v in bound.extra.items()})
-        elif action.name == "bridge" and is_dial_string(values["dest_url"]) \
-                and values["profile"] is None and values["gateway"] is None and values["proxy"] is None:
-            # bridge("user/1000@${domain_name}"): a whole dial string goes out as written.
-            params = values["params"] or {}
-            prefix = "{" + ",".join(f"{k}={v}" for k, v in params.items()) + "}" if params else ""
-            command = sess.execute("bridge", prefix + values["dest_url"])
         else:
             command = getattr(sess, action.method)(**values)
         self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
@@ -578,14 +572,6 @@ def route_regex(attrs: dict) -> re.Pattern:
 
 
 # An endpoint module and a slash (sofia/, user/, loopback/...), maybe after {vars} / [vars].
-_DIAL_STRING = re.compile(r"^(?:\{[^}]*\}|\[[^\]]*\])*[A-Za-z][A-Za-z0-9_.]*/")
-
-
-def is_dial_string(dest: object) -> bool:
-    """``sofia/gateway/gw/123`` or ``user/1000@dom`` rather than a SIP URI / user@host."""
-    return isinstance(dest, str) and _DIAL_STRING.match(dest) is not None
-
-
 def _whole(value: Any) -> int:
     if isinstance(value, bool):
         raise EvalError("randint() takes whole numbers")

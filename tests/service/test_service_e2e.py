@@ -251,3 +251,13 @@ async def test_park_timeout_spares_calls_no_app_is_responsible_for(cluster):
         # ours parked later than theirs, so once ours timed out, theirs would have too
         assert await ours.wait_hangup(timeout=5) == "NORMAL_TEMPORARY_FAILURE"
         assert theirs.in_park and theirs.hangup_cause is None
+
+
+async def test_a_call_parked_again_and_again_is_stopped(cluster, caplog):
+    router = Router()
+    router.route(".*")(lambda sess, match, router: sess.transfer("100", context="default"))
+    async with serving(cluster, (router, {}), max_parks=3):
+        call = await cluster.nodes[0].place_call("100")
+        assert await call.wait_hangup(timeout=10) == "EXCHANGE_ROUTING_ERROR"
+        assert len(call.transfers) == 3
+        assert f"[{call.uuid}] parked 4 times; hanging up with EXCHANGE_ROUTING_ERROR" in caplog.text
