@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .apps import AppManager
-from .esl import InboundClient
+from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
 from .node import Node
 
@@ -113,6 +113,27 @@ class Service:
                 down = [n.name for n in self.nodes if not n.client.connected]
                 log.warning("still connecting to %s after %g s; retrying in the background",
                             ", ".join(down), wait)
+
+    async def connect_once(self) -> dict[Node, BaseException | None]:
+        """Try every node once, at the same time; what went wrong with each (None: up).
+
+        A command-line tool calls this before ``start()`` to fail fast on a wrong
+        password or a cluster that is entirely unreachable; ``start()`` then keeps
+        retrying the nodes that are down.
+        """
+        names = self.event_names()
+        for node in self.nodes:
+            node.client.subscriptions.add(names)
+
+        async def attempt(node: Node) -> BaseException | None:
+            try:
+                await node.client.connect()
+            except (ESLError, OSError) as exc:
+                return exc
+            return None
+
+        results = await asyncio.gather(*(attempt(node) for node in self.nodes))
+        return dict(zip(self.nodes, results, strict=True))
 
     async def stop(self) -> None:
         """Disconnect from every node and stop serving."""

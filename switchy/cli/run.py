@@ -25,6 +25,7 @@ from switchy.dialplan.app import DialplanApp, DialplanError
 from switchy.dialplan.build import Build
 from switchy.dialplan.callmix import PlannedCall, plan
 from switchy.dialplan.runtime import Outcome
+from switchy.esl import AccessDenied, AuthenticationError
 from switchy.hosts import parse_host, resolve_password
 from switchy.service import Service
 from switchy.session import Session
@@ -123,6 +124,18 @@ async def run_cluster(app: DialplanApp, hosts, password: str | None, args: argpa
             loop.add_signal_handler(sig, stop.set)
     watcher = loop.create_task(app.watch()) if args.reload else None
     names = ", ".join(f"{h.host}:{h.port}" for h in hosts)
+    failures = {node: exc for node, exc in (await service.connect_once()).items() if exc is not None}
+    for exc in failures.values():
+        print(f"switchy run: {exc}", file=sys.stderr, flush=True)
+    fatal = [exc for exc in failures.values() if isinstance(exc, (AuthenticationError, AccessDenied))]
+    if fatal or len(failures) == len(service.nodes):
+        if watcher is not None:
+            watcher.cancel()
+        await service.stop()
+        return 1
+    if failures:
+        print(f"switchy run: will keep retrying {len(failures)} node(s) in the background",
+              file=sys.stderr, flush=True)
     print(f"routing calls of {names} with {', '.join(args.paths)}; Ctrl-C to stop",
           file=out, flush=True)
     await service.start()

@@ -64,7 +64,8 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.swr") if q.is_file()))
+            # an empty directory stays in the list, so reading it reports it by name
+            out.extend(sorted(q for q in p.rglob("*.swr") if q.is_file()) or [p])
         else:
             out.append(p)
     return out

@@ -182,8 +182,11 @@ class InboundClient:
             self._set_state(State.DISCONNECTED)
             raise
 
-    def start(self) -> asyncio.Task[None]:
-        """Connect in the background, retrying with backoff until it works or ``close()``."""
+    def start(self) -> asyncio.Task[None] | None:
+        """Connect in the background, retrying with backoff until it works or ``close()``
+        (nothing to do when already connected)."""
+        if self.state is State.CONNECTED:
+            return None
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = asyncio.create_task(self._reconnect_loop(first=True),
                                                        name=f"esl-connect-{self.name}")
