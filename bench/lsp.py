@@ -84,14 +84,14 @@ def edits(text: str, count: int) -> list[tuple[str, str]]:
             at = text.index('"open"', middle) + 1
             text = text[:at] + "x" + text[at:]
             out.append(("type a character", text))
-        elif kind == 1:  # break a line: an unclosed call (a syntax error)
-            at = text.index("playback(", middle) + len("playback(")
-            text = text[:at] + "\n" + text[at:]
-            out.append(("break a line", text))
-        elif kind == 2:  # mend it again
-            at = text.index("playback(\n", middle) + len("playback(")
+        elif kind == 1:  # delete a ')': a syntax error
+            at = text.index('"closed.wav")', middle) + len('"closed.wav"')
             text = text[:at] + text[at + 1:]
-            out.append(("mend the line", text))
+            out.append(("make a syntax error", text))
+        elif kind == 2:  # mend it again
+            at = text.index('"closed.wav"\n', middle) + len('"closed.wav"')
+            text = text[:at] + ")" + text[at:]
+            out.append(("mend it", text))
         elif kind == 3:  # add a route near the top, indented as the route it goes before
             at = text.index("route did_")
             indent = text[text.rindex("\n", 0, at) + 1:at]

@@ -23,7 +23,6 @@ every part between them parses cleanly as routes, guards and time zones.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections.abc import Iterator
 
@@ -31,12 +30,16 @@ from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.parser import ParseResult, find_comments, parse
 
-_CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+# A keyword followed by a blank: in any state the lexer reads it as that keyword (not as a
+# longer name such as ``route-x``, which the state before a cut might lex differently).
+_CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)(?=[ \t\f\r\n]|\Z)",
+                  re.MULTILINE)
 # A dialplan block laid out as the formatter lays it out: head and closing brace alone on
 # their lines (a comment may follow), its routes, guards and time zones each on a new line.
 _BLOCK_HEAD = re.compile(r"dialplan[ \t]+[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*[ \t]*\{[ \t]*(?:#[^\n]*)?(?=\n)")
 _BLOCK_FOOT = re.compile(r"\}[ \t]*(?:#[^\n]*)?\Z")
-_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone)\b", re.MULTILINE)
+_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone)(?=[ \t\f\r\n]|\Z)", re.MULTILINE)
+_STAND_IN = "dialplan _ {\n"
 
 
 @dataclasses.dataclass
@@ -107,11 +110,16 @@ class IncrementalParser:
 
     def _dialplan_block(self, text: str, file: str, line: int, offset: int,
                         old: dict[str, list[_Chunk]], new: dict[str, list[_Chunk]]) -> _Block | None:
-        """A ``dialplan NAME {`` ... ``}`` piece read route by route, so an edit inside a
-        big dialplan block re-parses one route, not the block. Only for a block whose
-        every part parses cleanly on its own as routes, guards and time zones (what a
-        dialplan block may hold): then reading the parts at the top level gives exactly
-        the nodes the block gives. Anything else is left to the general path (None)."""
+        """A ``dialplan NAME {`` ... ``}`` piece read part by part (a route, a guard...),
+        so an edit inside a big dialplan block re-parses one route, not the block.
+
+        Each part is parsed inside a stand-in block (``dialplan _ {`` + part + ``}``),
+        where the parser is in the state the real block gives it; the part stands if that
+        block closes exactly at the stand-in ``}`` (so the parser was between items where
+        the next part begins), else it is read together with the parts after it. Needs
+        the head and the closing brace on lines of their own; anything else is left to
+        the general path (None).
+        """
         header = _BLOCK_HEAD.match(text)
         if header is None:
             return None
@@ -123,35 +131,55 @@ class IncrementalParser:
             return None
         footer_at = sum(len(x) + 1 for x in lines[:footer])
         inner_at = header.end() + 1
-        parts: list[_Chunk] = []
         head = self._chunk(header.group(0) + "\n}", file, line, offset, old)
         new.setdefault(head.text, []).append(head)
         if head.result.diagnostics or [type(i) for i in head.result.module.items] != [ast.Dialplan]:
             return None
         cuts = [inner_at] + [inner_at + m.start() for m in _BLOCK_ITEM.finditer(text[inner_at:footer_at])
                              if m.start()] + [footer_at]
-        inner_line = line + 1
-        for a, b in itertools.pairwise(cuts):
-            part = self._chunk(text[a:b], file, inner_line, offset + a, old)
-            new.setdefault(part.text, []).append(part)
-            result = part.result
-            if result.diagnostics or not result.clean_end or not all(
-                    isinstance(i, ast.Guard | ast.Timezone | ast.Route) for i in result.module.items):
-                return None
-            parts.append(part)
-            inner_line += text.count("\n", a, b)
+        lines_before = [line + 1 + text.count("\n", inner_at, c) for c in cuts]
+        items: list = []
+        syntax: list[dg.Diagnostic] = []
+        comments = [c for c in head.result.comments if c.span.line == line + 1]
+        i = 0
+        while i < len(cuts) - 1:
+            step = 1
+            while True:
+                end = min(i + step, len(cuts) - 1)
+                part = self._part(text[cuts[i]:cuts[end]], file, lines_before[i], offset + cuts[i], old)
+                new.setdefault(part.text, []).append(part)
+                if self._part_stands(part, offset + cuts[end]):
+                    break
+                if end == len(cuts) - 1:
+                    return None  # the block does not close where it should: read it whole
+                step *= 2
+            stand_in = part.result.module.items[0]
+            items.extend(stand_in.items)
+            syntax.extend(part.result.diagnostics)
+            comments.extend(part.result.comments)
+            i = end
         name = head.result.module.items[0].name
-        items = [i for part in parts for i in part.result.module.items]
         foot_offset = offset + footer_at
         span = ast.Span(file, line + 1, 1, line + footer + 1, 2, offset, foot_offset + 1)
-        comments = [c for c in head.result.comments if c.span.line == line + 1]
-        comments += [c for part in parts for c in part.result.comments]
-        tail = text[footer_at:]
-        for c in find_comments(tail, file):
+        for c in find_comments(text[footer_at:], file):
             c.span = _shift(c.span, line + footer, offset + footer_at)
             comments.append(c)
         dialplan = ast.Dialplan(name, items, span=span)
-        return _Block(ParseResult(ast.Module([dialplan], span=span), [], comments, text, True))
+        return _Block(ParseResult(ast.Module([dialplan], span=span), syntax, comments, text, True))
+
+    def _part(self, text: str, file: str, line: int, offset: int,
+              old: dict[str, list[_Chunk]]) -> _Chunk:
+        """A part of a dialplan block, parsed in its stand-in block (placed so that the
+        part's own text lands where it is in the file)."""
+        return self._chunk(_STAND_IN + text + "}", file, line - 1, offset - len(_STAND_IN), old)
+
+    @staticmethod
+    def _part_stands(part: _Chunk, end: int) -> bool:
+        """Did the stand-in block close at its own ``}`` (at ``end``), cleanly?"""
+        items = part.result.module.items
+        return (part.result.clean_end and len(items) == 1 and isinstance(items[0], ast.Dialplan)
+                and items[0].span.end == end + 1
+                and all(d.span.start < end for d in part.result.diagnostics))
 
     def _chunk(self, text: str, file: str, line: int, offset: int,
                old: dict[str, list[_Chunk]]) -> _Chunk:

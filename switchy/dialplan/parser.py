@@ -158,11 +158,15 @@ def _parse_fstring_expr(text: str, where: ast.Span, file: str):
         expr = ToAst(file).transform(outcome.tree)
     except Exception:
         return None, diags
+    def moved(s: ast.Span) -> ast.Span:
+        return ast.Span(file, where.line, where.column + s.column - 1, where.line,
+                        where.column + s.end_column - 1, where.start + s.start,
+                        where.start + s.end)
+
     for node in ast.walk(expr):
-        s = node.span
-        node.span = ast.Span(file, where.line, where.column + s.column - 1, where.line,
-                             where.column + s.end_column - 1, where.start + s.start,
-                             where.start + s.end)
+        node.span = moved(node.span)
+        if isinstance(node, ast.Compare):  # the operator's own span moves too
+            node.op_span = moved(node.op_span)
     return expr, diags
 
 

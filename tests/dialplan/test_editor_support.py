@@ -112,3 +112,10 @@ def test_assigned_names_finds_assignments_at_any_depth():
             if isinstance(node, ast.Block):  # the same as looking at every node below
                 assert assigned_names(node) == {n.target.name for n in ast.walk(node)
                                                 if isinstance(n, ast.Assign)}
+
+
+def test_an_operator_inside_an_f_string_has_its_place_in_the_file():
+    text = 'route r {\n    log(f"{x =~ \'a\'}")\n}'
+    compare = next(n for n in ast.walk(parse(text).module) if isinstance(n, ast.Compare))
+    assert (compare.op_span.line, compare.op_span.column) == (2, 14)
+    assert text[compare.op_span.start:compare.op_span.end] == "=~"
