@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from dataclasses import dataclass
 
 # Asterisk letters, as FreeSWITCH's switch_ast2regex reads them.
@@ -60,9 +61,13 @@ class PatternError:
     offset: int | None  # in the pattern as written; None when it cannot be placed
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _compile(regex: str) -> re.Pattern:
-    return re.compile(regex)
+    # A pattern such as "[[" compiles (and matches today) but makes Python print a
+    # FutureWarning to stderr, where an editor shows it as a server error: keep it quiet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(regex)
 
 
 def compile_pattern(pattern: str) -> tuple[re.Pattern | None, PatternError | None]:
