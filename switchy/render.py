@@ -49,7 +49,7 @@ Public API
     ``draw`` gives the ``graphviz.Digraph`` and ``render`` turns it into bytes. Without
     graphviz's ``dot`` program the result has the DOT text, no picture, and
     ``missing_dot`` set (``INSTALL_HINT`` says what to do). Tracing runs the walk of
-    ``switchy simulate`` (``switchy.cli.simulate.simulate``), in a worker thread when
+    ``switchy simulate`` (``switchy.dialplan.simulate.simulate``), in a worker thread when
     called inside a running event loop.
 """
 
@@ -249,7 +249,7 @@ def simulate_call(graph: nx.DiGraph, headers: Mapping[str, str], *,
                   at: str | dt.datetime | None = None, seed: int | None = None) -> Outcome:
     """Route one simulated call with ``switchy simulate``'s own walk; safe to call from
     inside a running event loop (it then runs in a worker thread)."""
-    from switchy.cli.simulate import WallClock, parse_when, simulate
+    from switchy.dialplan.simulate import WallClock, parse_when, simulate
 
     clock = None
     if at is not None:

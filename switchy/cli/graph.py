@@ -14,9 +14,9 @@ from pathlib import Path
 
 from switchy import render
 from switchy.cli.check import excerpt
-from switchy.cli.simulate import parse_headers
 from switchy.dialplan.build import Build, build
 from switchy.dialplan.runtime import Outcome
+from switchy.dialplan.simulate import parse_headers
 
 EXIT_NO_DOT = 3
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}

@@ -22,7 +22,7 @@ import pytest
 
 from switchy import Service, event_callback
 from switchy.apps.routers import Router
-from switchy.cli.simulate import WallClock
+from switchy.dialplan.simulate import WallClock
 from switchy.emulator import EmulatedCluster
 
 from .emulated import sent_to, serving

@@ -63,8 +63,8 @@ def _graph(analysis: Analysis):
 
 async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dict[str, Any]:
     """Route one simulated call through the analysed document's program."""
-    from switchy.cli.simulate import Printer, parse_when
-    from switchy.cli.simulate import simulate as run_simulation
+    from switchy.dialplan.simulate import Printer, parse_when
+    from switchy.dialplan.simulate import simulate as run_simulation
 
     if not isinstance(headers, dict):
         raise CommandError("headers must be an object of header names to values")
