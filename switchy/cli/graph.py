@@ -15,8 +15,7 @@ from pathlib import Path
 from switchy import render
 from switchy.cli.check import excerpt
 from switchy.dialplan.build import Build, build
-from switchy.dialplan.runtime import Outcome
-from switchy.dialplan.simulate import parse_headers
+from switchy.dialplan.simulate import describe, parse_headers
 
 EXIT_NO_DOT = 3
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
@@ -121,12 +120,4 @@ def write(data: bytes, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def describe(outcome: Outcome) -> str:
-    line = f"{outcome.result}; routes run: {', '.join(outcome.routes) or 'none'}"
-    if outcome.stopped:
-        line += "; stopped"
-    if outcome.cause:
-        line += f"; hangup cause {outcome.cause}"
-    if outcome.error:
-        line += f"; error: {outcome.error}"
-    return line
+

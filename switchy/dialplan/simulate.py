@@ -44,6 +44,18 @@ def parse_when(text: str) -> WallClock | dt.datetime:
     return WallClock(when) if when.tzinfo is None else when
 
 
+def describe(outcome: Outcome) -> str:
+    """How routing ended, on one line: result, routes run, stop, cause, error."""
+    line = f"{outcome.result}; routes run: {', '.join(outcome.routes) or 'none'}"
+    if outcome.stopped:
+        line += "; stopped"
+    if outcome.cause:
+        line += f"; hangup cause {outcome.cause}"
+    if outcome.error:
+        line += f"; error: {outcome.error}"
+    return line
+
+
 class Printer:
     """Prints steps as they happen, each followed by the commands it sent."""
 
@@ -73,16 +85,8 @@ class Printer:
     def summary(self, outcome: Outcome) -> None:
         self.flush_commands()
         assert self.controller is not None
-        routes = ", ".join(outcome.routes) or "none"
-        line = f"outcome: {outcome.result}; routes run: {routes}"
-        if outcome.stopped:
-            line += "; stopped"
-        if outcome.cause:
-            line += f"; hangup cause {outcome.cause}"
-        if outcome.error:
-            line += f"; error: {outcome.error}"
         self.write()
-        self.write(line)
+        self.write(f"outcome: {describe(outcome)}")
         sent = self.controller.sent
         self.write(f"{len(sent)} ESL command{'s' if len(sent) != 1 else ''} would be sent"
                    + (":" if sent and self.wire else ""))

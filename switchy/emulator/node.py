@@ -346,6 +346,25 @@ class EmulatedNode:
         """Channels sitting in ``park`` right now."""
         return [ch for ch in self.channels.values() if ch.parked]
 
+    def commands_for(self, uuid: str) -> list[str]:
+        """What clients asked of channel ``uuid``, one readable line per command, in
+        order: ``execute APP ARG``, ``hangup CAUSE`` (sendmsg) and ``api ...`` lines that
+        name the uuid."""
+        lines = []
+        for command in self.commands:
+            if command.line == f"sendmsg {uuid}":
+                headers = {k.lower(): v for k, v in command.headers}
+                if headers.get("call-command") == "execute":
+                    arg = headers.get("execute-app-arg")
+                    if arg is None:
+                        arg = command.body.decode("utf-8", "surrogateescape")
+                    lines.append(f"execute {headers.get('execute-app-name', '')} {arg}".rstrip())
+                else:
+                    lines.append(f"{headers.get('call-command', '')} {headers.get('hangup-cause', '')}".rstrip())
+            elif command.line.startswith("api ") and uuid in command.line.split():
+                lines.append(command.line)
+        return lines
+
     async def wait_for_call(self, timeout: float | None = 5.0) -> Channel:
         """The next channel created on this node."""
         future: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()

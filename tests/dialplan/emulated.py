@@ -21,20 +21,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def sent_to(node: EmulatedNode, uuid: str) -> list[str]:
     """The commands ``node`` received for channel ``uuid``, one readable line each
     (``UUID`` stands for the uuid): ``execute app arg``, ``hangup cause``, ``api ...``."""
-    lines = []
-    for command in node.commands:
-        if command.line == f"sendmsg {uuid}":
-            headers = {k.lower(): v for k, v in command.headers}
-            if headers.get("call-command") == "execute":
-                arg = headers.get("execute-app-arg")
-                if arg is None:
-                    arg = command.body.decode("utf-8", "surrogateescape")
-                lines.append(f"execute {headers['execute-app-name']} {arg}".rstrip())
-            else:
-                lines.append(f"hangup {headers.get('hangup-cause', '')}".rstrip())
-        elif command.line.startswith("api ") and uuid in command.line.split():
-            lines.append(command.line.replace(uuid, "UUID"))
-    return lines
+    return [line.replace(uuid, "UUID") if line.startswith("api ") else line
+            for line in node.commands_for(uuid)]
 
 
 @dataclass

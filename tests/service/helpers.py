@@ -26,17 +26,4 @@ async def serving(cluster: EmulatedCluster, *apps: tuple[Any, dict[str, Any]],
 
 def sent_to(node: EmulatedNode, uuid: str) -> list[str]:
     """The commands ``node`` received for channel ``uuid``, one readable line each."""
-    lines = []
-    for command in node.commands:
-        if command.line == f"sendmsg {uuid}":
-            headers = {k.lower(): v for k, v in command.headers}
-            if headers.get("call-command") == "execute":
-                arg = headers.get("execute-app-arg")
-                if arg is None:
-                    arg = command.body.decode("utf-8", "surrogateescape")
-                lines.append(f"execute {headers['execute-app-name']} {arg}".rstrip())
-            else:
-                lines.append(f"hangup {headers.get('hangup-cause', '')}".rstrip())
-        elif command.line.startswith("api ") and uuid in command.line.split():
-            lines.append(command.line)
-    return lines
+    return node.commands_for(uuid)
