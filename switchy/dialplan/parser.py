@@ -7,10 +7,7 @@ install has no such copy, so the loader falls back to the source tree.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +18,7 @@ from lark.lexer import BasicLexer, LexerThread
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.allocation import collector_paused
 from switchy.dialplan.recovery import Outcome, RecoveringParse, Vocabulary
 from switchy.dialplan.transform import ToAst
 
@@ -82,25 +80,13 @@ class ParseResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse(text: str, file: str = "<string>") -> ParseResult:
     """Parse one .swr file. Never raises on bad input: problems become diagnostics."""
     text = text.replace("\x00", " ")  # NUL has no place in a dialplan and upsets nothing
     parser = lark_parser()
     # Most files have no mistake: Lark's own loop is about twice as fast as feeding it
-    # token by token, so recovery only starts when that fails. The parse allocates many
-    # small objects that all live on; pausing the collector spares it walking them again.
-    with _collector_paused():
+    # token by token, so recovery only starts when that fails.
+    with collector_paused():
         try:
             outcome = Outcome(parser.parse(text, start="start"), clean_end=True)
         except UnexpectedInput:
