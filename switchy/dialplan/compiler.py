@@ -374,5 +374,3 @@ def compile_program(program: Program, *, index_threshold: int | None = INDEX_THR
     """
     with collector_paused():
         return _Compiler(program, index_threshold).run()
-
-
