@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import threading
 
 import pytest
 
@@ -157,12 +157,14 @@ async def test_a_route_that_raises_hangs_up_its_call_and_others_go_on(cluster, c
         assert "bug in the route" in caplog.text
 
 
-async def test_a_route_that_blocks_times_out_and_the_service_keeps_serving(cluster):
-    router = Router(route_timeout=0.3)
+async def test_a_route_that_blocks_does_not_hold_up_other_calls(cluster):
+    router = Router()
+    release = threading.Event()
 
     @router.route("^1$")
     def stuck(sess, match, router):
-        time.sleep(2)  # blocks its worker thread, never the event loop
+        release.wait(10)  # blocks its worker thread, never the event loop
+        sess.answer()
 
     @router.route("^2$")
     def quick(sess, match, router):
@@ -170,12 +172,28 @@ async def test_a_route_that_blocks_times_out_and_the_service_keeps_serving(clust
 
     async with serving(cluster, (router, {})):
         blocked = await cluster.nodes[1].place_call("1")
-        started = time.monotonic()
         other = await cluster.nodes[1].place_call("2")
+        # were routes run on the event loop, this call could not be answered before the
+        # blocked route returns, which it only does once released below
         await other.wait_answered(timeout=5)
-        assert time.monotonic() - started < 1.5
+        assert not blocked.answered
+        release.set()
+        await blocked.wait_answered(timeout=5)
+
+
+async def test_a_route_that_blocks_past_its_timeout_hangs_up_its_call(cluster):
+    router = Router(route_timeout=0.3)
+    release = threading.Event()
+
+    @router.route("^1$")
+    def stuck(sess, match, router):
+        release.wait(10)
+
+    async with serving(cluster, (router, {})):
+        blocked = await cluster.nodes[1].place_call("1")
         assert await blocked.wait_hangup(timeout=5) == "NORMAL_TEMPORARY_FAILURE"
         assert router.stats["timeouts"] == 1
+        release.set()
 
 
 async def test_unhandled_parked_call_is_hung_up_after_the_park_timeout(cluster):
