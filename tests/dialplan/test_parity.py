@@ -1,19 +1,16 @@
 """Parity: every seed example, run as .swr and as the seed's Python ``@router.route`` code,
 sends the same commands for the same calls on the same emulated cluster.
 
-The Python side is the seed's code as written, with two changes that make it testable
-and that the seed's prose allows: ``router.now()`` instead of ``datetime.today()`` and
-``router.rng`` instead of the ``random`` module, so both sides read one injected clock
-and one seeded generator. ``test_did`` passes ``out_profile`` (the seed's ``profile=``
-is a parameter ``bridge2dest`` does not have; ``switchy check`` reports it).
+The Python side is the seed's code as written (``tests/seed_apps.py``), on a Router that
+knows when it is done with a call; both sides read one injected clock and one seeded
+generator.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import re
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +22,7 @@ from switchy.apps.routers import Router
 from switchy.dialplan.simulate import WallClock
 from switchy.emulator import EmulatedCluster
 
+from .. import seed_apps as seed
 from .emulated import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
@@ -55,156 +53,19 @@ class TrackedRouter(Router, Tracked):
         await self._finished(sess)
 
 
-# -- the seed's Python, one app per example ---------------------------------------------------
-
-
-class Proxier(Tracked):
-    """Proxy all inbound calls to the destination specified in the SIP Request-URI."""
-
+class TrackedProxier(seed.Proxier, Tracked):
     def __init__(self) -> None:
         self._track()
 
     @event_callback("CHANNEL_PARK")
     async def on_park(self, sess) -> None:
-        if sess.is_inbound():
-            sess.bridge(dest_url="${sip_req_uri}")
+        super().on_park(sess)
         await self._finished(sess)
 
 
-def block_international(**options: Any) -> Router:
-    router = TrackedRouter(guards={"Call-Direction": "inbound", "variable_sofia_profile": "external"},
-                           **options)
-
-    @router.route("00(.*)|011(.*)", response="407")
-    def reject_international(sess, match, router, response):
-        sess.respond(response)
-        sess.hangup()
-
-    return router
-
-
-def bridge2dest_router(**options: Any) -> tuple[Router, Any]:
-    router = TrackedRouter({"Call-Direction": "inbound"}, **options)
-
-    @router.route("00(.*)|011(.*)", response="407")
-    @router.route("1(.*)", gateway="long_distance_trunk")
-    @router.route("2[1-9]{3}$", out_profile="internal", proxy="salespbx.com")
-    @router.route("4[1-9]{3}$", out_profile="internal", proxy="supportpbx.com")
-    def bridge2dest(sess, match, router, out_profile=None, gateway=None, proxy=None, response=None):
-        if response:
-            sess.log.warning("Rejecting international call to {}".format(
-                sess["Caller-Destination-Number"]))
-            sess.respond(response)
-            sess.hangup()
-
-        sess.bridge(
-            # bridge back out the same profile if not specified
-            # (the default action taken by bridge)
-            profile=out_profile,
-            gateway=gateway,
-            # always use the SIP Request-URI
-            dest_url=sess["variable_sip_req_uri"],
-            proxy=proxy,
-        )
-
-    return router, bridge2dest
-
-
-def transfer_to_context(**options: Any) -> Router:
-    router, bridge2dest = bridge2dest_router(**options)
-
-    @router.route("^(\\d{10})$")
-    def test_did(sess, match, router):
-        # call our route function from above
-        return bridge2dest(sess, match, router, out_profile="external")
-
-    return router
-
-
-def sunday(**options: Any) -> Router:
-    router = TrackedRouter(**options)
-
-    @router.route("^500$")
-    def on_sunday(sess, match, router, profile="internal", did="500"):
-        """On Sunday no one works in support..."""
-        did = "531" if router.now().weekday() == 6 else did
-        sess.bridge("{}@example.com".format(did), profile=profile)  # noqa: UP032 (the seed's code)
-
-    return router
-
-
-def logical_or(**options: Any) -> Router:
-    router = TrackedRouter(**options)
-
-    # by regex
-    @router.route("^500$|^502$")
-    def either_ext(sess, match, router):
-        sess.answer()
-        sess.playback("ivr/ivr-welcome_to_freeswitch.wav")
-
-    # by if statement
-    @router.route("^.*$")
-    def match(sess, match, router):
-        if re.match(r"^Michael\s*S?\s*Collins", sess["variable_caller_id_name"]) or \
-                re.match("^1001|3757|2816$", sess["variable_caller_id_number"]):
-            sess.playback("ivr/ivr-dude_you_rock.wav")
-        else:
-            sess.playback("ivr/ivr-dude_you_suck.wav")
-
-    return router
-
-
-def nested(**options: Any) -> Router:
-    router = TrackedRouter(**options)
-
-    @router.route("^1.*(\\d)$")
-    def play_wavfile(sess, match, router):
-        # get the last digit
-        last_digit = match.groups()[0]
-
-        # only play the extra file when last digit is '3'
-        if last_digit == "3":
-            sess.playback("foo.wav")
-
-        # always played if the first digit is '1'
-        sess.playback("bar.wav")
-
-    return router
-
-
-def break_on_true(**options: Any) -> Router:
-    router = TrackedRouter(**options)
-
-    @router.route("^1.*(\\d)$")
-    def play_wavfile(sess, match, router):
-        if not sess["Caller-Destination-Number"] == "1100":  # noqa: SIM201 (the seed's code)
-            return True  # stop all further routing
-        sess.playback("foo.wav")
-
-    @router.route("^1")
-    def later(sess, match, router):
-        sess.playback("bar.wav")
-
-    return router
-
-
-def record_sampling(**options: Any) -> Router:
-    router = TrackedRouter(**options)
-
-    @router.route("^\\*67(\\d+)$")
-    def block_cid(sess, match, router):
-        did = match.groups()[0]
-
-        if sess.is_outbound():
-            # mask CID
-            sess.broadcast("privacy::full")
-            sess.setvars({"privacy": "yes", "sip_h_Privacy": "id"})
-
-            if router.rng.randint(1, 6) == 4:
-                sess.log.debug("recording a sneaky agent to /tmp/agents/")
-                sess.start_record("/tmp/agents/{}_to_{}.wav".format(sess.uuid, did))  # noqa: UP032
-
-    return router
+def tracked(factory):
+    """The seed factory on a Router that knows when it is done with a call."""
+    return functools.partial(factory, TrackedRouter)
 
 
 # -- the calls each example is compared on -----------------------------------------------------
@@ -233,30 +94,30 @@ BRIDGE2DEST_CALLS = [
 ]
 
 PARITY = {
-    "seed_proxier.swr": (Proxier, {}, [Call(i, "2001", place=uri("2001"), hangup=True) for i in range(3)]),
-    "seed_block_international.swr": (block_international, {}, [
+    "seed_proxier.swr": (TrackedProxier, {}, [Call(i, "2001", place=uri("2001"), hangup=True) for i in range(3)]),
+    "seed_block_international.swr": (tracked(seed.block_international), {}, [
         Call(0, "0114412345", place={"variables": {"sofia_profile": "external"}}),
         Call(1, "2000", place={"variables": {"sofia_profile": "external"}}),
         Call(2, "0114412345"),
     ]),
-    "seed_bridge2dest.swr": (lambda **o: bridge2dest_router(**o)[0], {}, BRIDGE2DEST_CALLS),
-    "seed_transfer_to_context.swr": (transfer_to_context, {}, [
+    "seed_bridge2dest.swr": (lambda **o: seed.bridge2dest_router(TrackedRouter, **o)[0], {}, BRIDGE2DEST_CALLS),
+    "seed_transfer_to_context.swr": (tracked(seed.transfer_to_context), {}, [
         # 11 digits: only the international route matches (see the test at the end)
         Call(0, "01144123456", place=uri("01144123456")),
         *BRIDGE2DEST_CALLS[1:],
         Call(2, "5551234567", place=uri("5551234567"), hangup=True),
     ]),
-    "seed_sunday.swr": (sunday, {"clock": SUNDAY}, [Call(0, "500", hangup=True), Call(1, "501")]),
-    "seed_sunday.swr@monday": (sunday, {"clock": MONDAY}, [Call(2, "500", hangup=True)]),
-    "seed_logical_or.swr": (logical_or, {}, [
+    "seed_sunday.swr": (tracked(seed.sunday), {"clock": SUNDAY}, [Call(0, "500", hangup=True), Call(1, "501")]),
+    "seed_sunday.swr@monday": (tracked(seed.sunday), {"clock": MONDAY}, [Call(2, "500", hangup=True)]),
+    "seed_logical_or.swr": (tracked(seed.logical_or), {}, [
         Call(0, "500", place={"variables": {"caller_id_name": "Michael S Collins",
                                              "caller_id_number": "2000"}}),
         Call(1, "502", place={"variables": {"caller_id_name": "Bob", "caller_id_number": "3757"}}),
         Call(2, "7000", place={"variables": {"caller_id_name": "Bob", "caller_id_number": "2000"}}),
     ]),
-    "seed_nested.swr": (nested, {}, [Call(0, "1233"), Call(1, "1234"), Call(2, "2000")]),
-    "seed_break_on_true.swr": (break_on_true, {}, [Call(0, "1234"), Call(1, "1100"), Call(2, "1000")]),
-    "seed_record_sampling.swr": (record_sampling, {"seed": 0}, [
+    "seed_nested.swr": (tracked(seed.nested), {}, [Call(0, "1233"), Call(1, "1234"), Call(2, "2000")]),
+    "seed_break_on_true.swr": (tracked(seed.break_on_true), {}, [Call(0, "1234"), Call(1, "1100"), Call(2, "1000")]),
+    "seed_record_sampling.swr": (tracked(seed.record_sampling), {"seed": 0}, [
         Call(i % 3, "*6712345", outbound=True) for i in range(8)] + [Call(0, "*6712345")]),
 }
 
@@ -326,8 +187,9 @@ async def run_python(cluster: EmulatedCluster, factory, options: dict, calls: li
             results.append(what_happened(node, ch))
     finally:
         await service.stop()
-        with contextlib.suppress(AttributeError):
-            app._executor.shutdown(wait=False)
+        workers = getattr(app, "_workers", None)
+        if workers is not None:
+            workers.shutdown()
     return results
 
 
@@ -363,7 +225,7 @@ async def test_once_the_call_is_gone_swr_stops_where_python_queues_on(cluster):
     407) and ends the routing there."""
     call = Call(0, "0114412345", place=uri("0114412345"))
     swr = await run_swr(cluster, "seed_transfer_to_context.swr", {}, [call])
-    python = await run_python(cluster, transfer_to_context, {}, [call])
+    python = await run_python(cluster, tracked(seed.transfer_to_context), {}, [call])
     refused_bridge = "execute bridge sofia/external/0114412345@10.0.0.1"
     assert swr[0][0] == ["execute respond 407", "api uuid_kill UUID NORMAL_CLEARING", refused_bridge]
     assert python[0][0] == swr[0][0] + [refused_bridge]
