@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from switchy.dialplan import ast, headers, patterns
-from switchy.dialplan.actions import REQUIRED, Action
+from switchy.dialplan.actions import REQUIRED, Action, literal
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS
 
 KEYWORDS = {
@@ -47,22 +47,12 @@ def code(text: str) -> str:
     return f"```swr\n{text}\n```"
 
 
-def _literal(value: object) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
-
-
 def action_doc(action: Action) -> str:
     lines = [action.doc]
     if action.params:
         lines.append("")
         for p in action.params:
-            default = "" if p.default is REQUIRED else f" = `{_literal(p.default)}`"
+            default = "" if p.default is REQUIRED else f" = `{literal(p.default)}`"
             lines.append(f"- `{p.name}` ({p.type.name}){default}: {p.doc}")
     if action.extra_keywords:
         lines.append("\nAny `name=value` keyword sets that channel variable.")

@@ -235,13 +235,14 @@ class Action:
     def signature(self) -> str:
         parts = []
         for p in self.params:
-            parts.append(p.name if p.required else f"{p.name}={_literal(p.default)}")
+            parts.append(p.name if p.required else f"{p.name}={literal(p.default)}")
         if self.extra_keywords:
             parts.append("name=value, ...")
         return f"{self.name}({', '.join(parts)})"
 
 
-def _literal(v: object) -> str:
+def literal(v: object) -> str:
+    """A value as .swr source writes it (``none``, ``true``, ``"text"``, ``5``)."""
     if v is None:
         return "none"
     if isinstance(v, bool):

@@ -67,15 +67,7 @@ class _Printer:
 
     def leading(self, before_line: int, depth: int) -> None:
         """Emit own-line comments above ``before_line``, keeping blank lines between them."""
-        for c in self.comments:
-            if c.span.line >= before_line:
-                break
-            if c.span.start in self.done:
-                continue
-            self.done.add(c.span.start)
-            self.gap(c.span.line)
-            self.lines.append(INDENT * depth + c.text.rstrip())
-            self.last_line = c.span.line
+        self._own_line_comments(before_line - 1, depth)
         self.gap(before_line)
 
     def gap(self, line: int) -> None:
@@ -117,8 +109,12 @@ class _Printer:
 
     def leading_before_close(self, end_line: int, depth: int) -> None:
         """Comments left inside a block, before its '}' (no blank line before the '}')."""
+        self._own_line_comments(end_line, depth)
+
+    def _own_line_comments(self, last_line: int, depth: int) -> None:
+        """Emit the comments not yet written that start on or before ``last_line``."""
         for c in self.comments:
-            if c.span.line > end_line:
+            if c.span.line > last_line:
                 break
             if c.span.start in self.done:
                 continue
