@@ -26,10 +26,10 @@ import sys
 import time
 
 from switchy.apps.routers import Router
-from switchy.dialplan.checker import check
-from switchy.dialplan.compiler import compile_program
-from switchy.dialplan.loader import load_text
-from switchy.dialplan.runtime import Runtime
+from switchy.dialplan.frontend.checker import check
+from switchy.dialplan.frontend.loader import load_text
+from switchy.dialplan.graph.compiler import compile_program
+from switchy.dialplan.runtime.engine import Runtime
 from switchy.recording import RecordingController, simulated_session
 
 DEST = "Caller-Destination-Number"

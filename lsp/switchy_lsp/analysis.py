@@ -20,9 +20,9 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.checker import check
-from switchy.dialplan.loader import Parse, Program, load_text
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.frontend.checker import check
+from switchy.dialplan.frontend.loader import Parse, Program, load_text
+from switchy.dialplan.frontend.parser import ParseResult, parse
 from switchy_lsp.convert import UTF16, LineIndex
 
 Reader = Callable[[Path], str]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import FUNCTIONS
-from switchy.dialplan.checker import assigned_names
+from switchy.dialplan.frontend.checker import assigned_names
 
 if TYPE_CHECKING:
     from switchy_lsp.analysis import Analysis

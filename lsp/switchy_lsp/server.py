@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from switchy.dialplan.incremental import IncrementalParser
+from switchy.dialplan.frontend.incremental import IncrementalParser
 from switchy_lsp import __version__
 from switchy_lsp.analysis import Analysis, analyse, file_for, uri_for
 from switchy_lsp.convert import encoding_name
@@ -134,7 +134,7 @@ def create_server() -> SwitchyLanguageServer:
 
 def _warm_up() -> None:
     """Build the lexer and the parser's tables now, not in the user's first request."""
-    from switchy.dialplan.parser import expected_next, parse, tokens
+    from switchy.dialplan.frontend.parser import expected_next, parse, tokens
 
     parse('route r "1" { answer() }')
     tokens('route r "1" { answer() }')

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.checker import check_paths
+from switchy.dialplan.frontend.checker import check_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from switchy import render
 from switchy.cli.check import excerpt
 from switchy.dialplan.build import Build, build
-from switchy.dialplan.simulate import describe, parse_headers
+from switchy.dialplan.graph import render
+from switchy.dialplan.runtime.simulate import describe, parse_headers
 
 EXIT_NO_DOT = 3
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}

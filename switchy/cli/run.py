@@ -21,10 +21,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from switchy.cli.check import excerpt
-from switchy.dialplan.app import DialplanApp, DialplanError
 from switchy.dialplan.build import Build
-from switchy.dialplan.callmix import PlannedCall, plan
-from switchy.dialplan.runtime import Outcome
+from switchy.dialplan.runtime.app import DialplanApp, DialplanError
+from switchy.dialplan.runtime.callmix import PlannedCall, plan
+from switchy.dialplan.runtime.engine import Outcome
 from switchy.esl import AccessDenied, AuthenticationError
 from switchy.hosts import parse_host, resolve_password
 from switchy.service import Service

@@ -1,6 +1,6 @@
 """``switchy simulate FILE --set Header=value ...``: route one call without any network.
 
-The work is ``switchy.dialplan.simulate``: the real runtime on a Session that records
+The work is ``switchy.dialplan.runtime.simulate``: the real runtime on a Session that records
 instead of sending, so what this prints is exactly what a FreeSWITCH node would receive.
 """
 
@@ -12,7 +12,7 @@ import sys
 
 from switchy.cli.check import excerpt
 from switchy.dialplan.build import build
-from switchy.dialplan.simulate import Printer, WallClock, parse_headers, parse_when, simulate
+from switchy.dialplan.runtime.simulate import Printer, WallClock, parse_headers, parse_when, simulate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

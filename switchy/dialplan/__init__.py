@@ -10,9 +10,9 @@ Then ``compiler`` (``Program`` → the route graph, with ``index`` for many rout
 (a dialplan as a Service app, with hot reload); ``callmix`` makes up calls for demos.
 """
 
-from switchy.dialplan.checker import check, check_paths, check_text
-from switchy.dialplan.loader import Program, load, load_text
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.frontend.checker import check, check_paths, check_text
+from switchy.dialplan.frontend.loader import Program, load, load_text
+from switchy.dialplan.frontend.parser import ParseResult, parse
 
 __all__ = ["ParseResult", "Program", "check", "check_paths", "check_text", "load",
            "load_text", "parse"]

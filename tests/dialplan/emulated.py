@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from switchy import Service
-from switchy.dialplan.app import DialplanApp
-from switchy.dialplan.runtime import Outcome
+from switchy.dialplan.runtime.app import DialplanApp
+from switchy.dialplan.runtime.engine import Outcome
 from switchy.emulator import Channel, EmulatedCluster, EmulatedNode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

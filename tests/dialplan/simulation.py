@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from switchy.dialplan.build import build_text
-from switchy.dialplan.compiler import INDEX_THRESHOLD
-from switchy.dialplan.runtime import Outcome, Runtime
+from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
+from switchy.dialplan.runtime.engine import Outcome, Runtime
 from switchy.recording import RecordingController, simulated_session
 
 

@@ -10,8 +10,8 @@ import pytest
 from switchy.apps.routers import Router
 from switchy.dialplan import patterns
 from switchy.dialplan.build import build
-from switchy.dialplan.callmix import plan, sample
-from switchy.dialplan.runtime import Runtime
+from switchy.dialplan.runtime.callmix import plan, sample
+from switchy.dialplan.runtime.engine import Runtime
 
 from .simulation import graph_of
 

@@ -9,8 +9,8 @@ import pytest
 
 from switchy.dialplan import ast
 from switchy.dialplan.build import build, build_text
-from switchy.dialplan.compiler import CompileError, compile_program
-from switchy.dialplan.loader import load_text
+from switchy.dialplan.frontend.loader import load_text
+from switchy.dialplan.graph.compiler import CompileError, compile_program
 
 from .simulation import graph_of
 

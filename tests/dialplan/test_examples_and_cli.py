@@ -8,7 +8,7 @@ import pytest
 
 from switchy.cli import check as check_cmd
 from switchy.cli import fmt as fmt_cmd
-from switchy.dialplan.checker import check_paths
+from switchy.dialplan.frontend.checker import check_paths
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchy.dialplan import patterns
-from switchy.dialplan.index import Entry, RouteIndex
-from switchy.dialplan.runtime import Runtime
+from switchy.dialplan.graph.index import Entry, RouteIndex
+from switchy.dialplan.runtime.engine import Runtime
 
 from .simulation import graph_of, route
 

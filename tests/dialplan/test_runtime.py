@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from switchy.dialplan.runtime import Runtime
+from switchy.dialplan.runtime.engine import Runtime
 from switchy.recording import RecordingController, simulated_session
 
 from . import pyhooks

@@ -7,7 +7,7 @@ from pathlib import Path
 from switchy_lsp.analysis import Analysis, analyse
 from switchy_lsp.convert import UTF16
 
-from switchy.dialplan.incremental import IncrementalParser
+from switchy.dialplan.frontend.incremental import IncrementalParser
 
 CURSOR = "|"
 

@@ -75,11 +75,11 @@ async def test_no_graph_for_a_dialplan_with_errors():
 async def test_without_graphviz_the_dot_text_still_comes(monkeypatch):
     import graphviz
 
-    import switchy.render
+    import switchy.dialplan.graph.render
 
     def no_dot(*args, **kwargs):
         raise graphviz.ExecutableNotFound(("dot",))
 
-    monkeypatch.setattr(switchy.render, "render", no_dot)
+    monkeypatch.setattr(switchy.dialplan.graph.render, "render", no_dot)
     result = await render_graph(analysed(TEXT))
     assert result["svg"] is None and result["dot"].startswith("digraph switchy {")

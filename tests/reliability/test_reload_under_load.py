@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from switchy.dialplan.app import DialplanApp
+from switchy.dialplan.runtime.app import DialplanApp
 from switchy.emulator import EmulatedCluster
 
 from ..service.helpers import serving

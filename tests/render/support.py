@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from switchy import render
+from switchy.dialplan.graph import render
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from switchy import render
+from switchy.dialplan.graph import render
 
 from .support import EXAMPLES, lay_out, picture
 

@@ -7,7 +7,7 @@ import re
 import graphviz
 import pytest
 
-from switchy import render
+from switchy.dialplan.graph import render
 
 from .support import EXAMPLES, example, lay_out, picture
 

@@ -36,7 +36,7 @@ import graphviz
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from switchy.dialplan.compiler import compile_program
+from switchy.dialplan.graph.compiler import compile_program
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.server import SwitchyLanguageServer
 
@@ -63,8 +63,8 @@ def _graph(analysis: Analysis):
 
 async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dict[str, Any]:
     """Route one simulated call through the analysed document's program."""
-    from switchy.dialplan.simulate import Printer, parse_when
-    from switchy.dialplan.simulate import simulate as run_simulation
+    from switchy.dialplan.runtime.simulate import Printer, parse_when
+    from switchy.dialplan.runtime.simulate import simulate as run_simulation
 
     if not isinstance(headers, dict):
         raise CommandError("headers must be an object of header names to values")
@@ -111,12 +111,12 @@ def _errors_text(analysis: Analysis) -> str:
 
 
 async def render_graph(analysis: Analysis, options: Any = None) -> dict[str, str | None]:
-    """The SVG and DOT of the analysed program's call flow, drawn by ``switchy.render``.
+    """The SVG and DOT of the analysed program's call flow, drawn by ``switchy.dialplan.graph.render``.
 
     The syntax tree is read here, on the server's thread; only graphviz's ``dot`` (and a
     traced call) run in a worker thread.
     """
-    from switchy.render import draw, render, simulate_call
+    from switchy.dialplan.graph.render import draw, render, simulate_call
 
     options = options if isinstance(options, dict) else {}
     graph = _graph(analysis)

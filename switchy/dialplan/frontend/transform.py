@@ -12,7 +12,7 @@ from collections.abc import Callable
 from lark import Token, Transformer, Tree, v_args
 
 from switchy.dialplan import ast
-from switchy.dialplan.strings import literal_body, split_fstring, unescape
+from switchy.dialplan.frontend.strings import literal_body, split_fstring, unescape
 
 # parse_fstring_expr(text, span_of_first_char) -> (expr or None, diagnostics)
 FExprParser = Callable[[str, ast.Span], tuple[ast.Expr | None, list]]

@@ -18,8 +18,8 @@ from switchy.dialplan import ast, headers, patterns, timeofday
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.actions import ACTIONS, Action, bind
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, TIME_NAMES, WEEKDAYS
-from switchy.dialplan.loader import DEFAULT_DIALPLAN, Program, load, load_text
-from switchy.dialplan.strings import capture_like, unclosed_expansions
+from switchy.dialplan.frontend.loader import DEFAULT_DIALPLAN, Program, load, load_text
+from switchy.dialplan.frontend.strings import capture_like, unclosed_expansions
 
 KEYWORDS = {"route", "handler", "dialplan", "guard", "timezone", "include", "select", "when",
             "if", "elif", "else", "stop", "return", "and", "or", "not", "in", "true", "false",

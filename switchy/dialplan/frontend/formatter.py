@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.frontend.parser import ParseResult, parse
 
 INDENT = "    "
 WIDTH = 100

@@ -1,7 +1,7 @@
 """Call-flow pictures: the route graph drawn with graphviz (``switchy graph``, the editor's
 preview).
 
-The compiled graph (``switchy.dialplan.compiler``) is exact but tangled: every route's
+The compiled graph (``switchy.dialplan.graph.compiler``) is exact but tangled: every route's
 ``no-match`` edge and the last statement of every route lead on to the next route. The
 picture shows the same program the way a reader thinks of it instead: each dialplan
 *fans out* into its routes, left to right in the order they are tried, each fan edge
@@ -49,7 +49,7 @@ Public API
     ``draw`` gives the ``graphviz.Digraph`` and ``render`` turns it into bytes. Without
     graphviz's ``dot`` program the result has the DOT text, no picture, and
     ``missing_dot`` set (``INSTALL_HINT`` says what to do). Tracing runs the walk of
-    ``switchy simulate`` (``switchy.dialplan.simulate.simulate``), in a worker thread when
+    ``switchy simulate`` (``switchy.dialplan.runtime.simulate.simulate``), in a worker thread when
     called inside a running event loop.
 """
 
@@ -75,10 +75,10 @@ from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.build import Build, build, build_text
-from switchy.dialplan.checker import check
-from switchy.dialplan.compiler import ROUTE_BOUNDARY, compile_program
-from switchy.dialplan.loader import Program
-from switchy.dialplan.runtime import Outcome
+from switchy.dialplan.frontend.checker import check
+from switchy.dialplan.frontend.loader import Program
+from switchy.dialplan.graph.compiler import ROUTE_BOUNDARY, compile_program
+from switchy.dialplan.runtime.engine import Outcome
 
 FORMATS = ("svg", "png", "dot")
 ROUTE_LIMIT = 30  # more routes than this in one dialplan: drawn as one table node
@@ -249,7 +249,7 @@ def simulate_call(graph: nx.DiGraph, headers: Mapping[str, str], *,
                   at: str | dt.datetime | None = None, seed: int | None = None) -> Outcome:
     """Route one simulated call with ``switchy simulate``'s own walk; safe to call from
     inside a running event loop (it then runs in a worker thread)."""
-    from switchy.dialplan.simulate import WallClock, parse_when, simulate
+    from switchy.dialplan.runtime.simulate import WallClock, parse_when, simulate
 
     clock = None
     if at is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from switchy.dialplan.runtime import Outcome, Runtime, Step
+from switchy.dialplan.runtime.engine import Outcome, Runtime, Step
 from switchy.recording import RecordingController, simulated_session
 
 

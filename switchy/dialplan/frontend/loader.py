@@ -14,7 +14,7 @@ from pathlib import Path
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.frontend.parser import ParseResult, parse
 
 DEFAULT_DIALPLAN = "default"
 DEFAULT_SELECT = "Caller-Context"

@@ -18,9 +18,9 @@ from lark.lexer import BasicLexer, LexerThread
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.allocation import collector_paused
-from switchy.dialplan.recovery import Outcome, RecoveringParse, Vocabulary
-from switchy.dialplan.transform import ToAst
+from switchy.dialplan.frontend.gcpause import collector_paused
+from switchy.dialplan.frontend.recovery import Outcome, RecoveringParse, Vocabulary
+from switchy.dialplan.frontend.transform import ToAst
 
 GRAMMAR_NAME = "swr.lark"
 
@@ -33,7 +33,7 @@ def grammar_path() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
         pass
-    source_tree = Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_NAME
+    source_tree = Path(__file__).resolve().parents[3] / "grammar" / GRAMMAR_NAME
     if source_tree.is_file():
         return source_tree
     raise FileNotFoundError(

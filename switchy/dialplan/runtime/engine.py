@@ -36,8 +36,8 @@ import networkx as nx
 from switchy.apps.routers import StopRouting
 from switchy.dialplan import ast, patterns, timeofday
 from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
-from switchy.dialplan.compiler import ROUTE_BOUNDARY
-from switchy.dialplan.evaluator import MISSING, EvalError, evaluate, text, truthy
+from switchy.dialplan.graph.compiler import ROUTE_BOUNDARY
+from switchy.dialplan.runtime.evaluator import MISSING, EvalError, evaluate, text, truthy
 from switchy.session import CommandFailed, Session
 from switchy.workers import Workers
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.parser import ParseResult, find_comments, parse
+from switchy.dialplan.frontend.parser import ParseResult, find_comments, parse
 
 # A keyword followed by a blank: in any state the lexer reads it as that keyword (not as a
 # longer name such as ``route-x``, which the state before a cut might lex differently).

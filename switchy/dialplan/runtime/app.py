@@ -23,8 +23,8 @@ from pathlib import Path
 from switchy.callbacks import event_callback
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.build import Build, build, signature
-from switchy.dialplan.compiler import INDEX_THRESHOLD
-from switchy.dialplan.runtime import Outcome, Runtime
+from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
+from switchy.dialplan.runtime.engine import Outcome, Runtime
 from switchy.session import Session
 from switchy.workers import Workers
 

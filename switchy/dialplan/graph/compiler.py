@@ -65,10 +65,10 @@ import networkx as nx
 
 from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
-from switchy.dialplan.allocation import collector_paused
 from switchy.dialplan.builtins import FUNCTIONS
-from switchy.dialplan.index import Entry, RouteIndex
-from switchy.dialplan.loader import DEFAULT_DIALPLAN, Program
+from switchy.dialplan.frontend.gcpause import collector_paused
+from switchy.dialplan.frontend.loader import DEFAULT_DIALPLAN, Program
+from switchy.dialplan.graph.index import Entry, RouteIndex
 
 DEFAULT_FIELD = "Caller-Destination-Number"
 NO_ROUTE_CAUSE = "NO_ROUTE_DESTINATION"
