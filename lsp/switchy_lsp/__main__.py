@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 
-    from switchy_lsp.server import create_server
+    # Deferred: the front end and pygls load in about a second; --help and --version
+    # should not wait for them.
+    from switchy_lsp.factory import create_server
 
     server = create_server()
     server.settings.log_level = args.log_level

@@ -24,7 +24,7 @@ from switchy.cli.check import excerpt
 from switchy.dialplan.build import Build
 from switchy.dialplan.runtime.app import DialplanApp, DialplanError
 from switchy.dialplan.runtime.callmix import PlannedCall, plan
-from switchy.dialplan.runtime.engine import Outcome
+from switchy.dialplan.runtime.engine import RoutingOutcome
 from switchy.esl import AccessDenied, AuthenticationError
 from switchy.hosts import parse_host, resolve_password
 from switchy.service import Service
@@ -98,7 +98,7 @@ def report_reload(result: Build, out) -> None:
               file=sys.stderr, flush=True)
 
 
-def describe(sess: Session, outcome: Outcome) -> str:
+def describe(sess: Session, outcome: RoutingOutcome) -> str:
     routes = ", ".join(outcome.routes) or "-"
     dest = sess.get("Caller-Destination-Number", "")
     text = f"{sess.host} {sess.uuid[:8]} {dest} → {outcome.dialplan or '-'}: {routes} ({outcome.result}"
@@ -157,7 +157,7 @@ class CallRecord:
     planned: PlannedCall
     node: str = ""
     uuid: str = ""
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[RoutingOutcome] = field(default_factory=list)
     hangup_cause: str = ""
     detail: str = ""
     problem: str = ""
@@ -262,10 +262,10 @@ async def run_emulated(app: DialplanApp, args: argparse.Namespace, out) -> int:
     if not calls:
         print("switchy run: the dialplan has no routes to drive calls through", file=sys.stderr)
         return 1
-    routed: dict[str, list[Outcome]] = defaultdict(list)
+    routed: dict[str, list[RoutingOutcome]] = defaultdict(list)
     events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
-    def on_outcome(sess: Session, outcome: Outcome) -> None:
+    def on_outcome(sess: Session, outcome: RoutingOutcome) -> None:
         routed[sess.uuid].append(outcome)
         events[sess.uuid].set()
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from switchy.dialplan.diagnostics import did_you_mean
 
 REQUIRED = object()  # sentinel: the argument has no default
 
@@ -138,8 +141,6 @@ def _enum(name: str, choices: tuple[str, ...], upper: bool = False) -> ArgType:
             return f"expected one of {', '.join(choices)}; got {_show(v)}"
         key = v.upper() if upper else v.lower()
         if key not in choices:
-            from switchy.dialplan.diagnostics import did_you_mean
-
             guess = did_you_mean(v, choices)
             hint = f"; did you mean {guess!r}?" if guess else ""
             return f"{v!r} is not a {name}{hint}"
@@ -358,26 +359,35 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+class Problem(NamedTuple):
+    """What is wrong with one argument: ``where`` is the positional index or keyword name
+    at fault (None: the call as a whole); ``fix`` the name meant, when one is close."""
+
+    code: str
+    message: str
+    where: int | str | None
+    fix: str | None = None
+
+
 @dataclass
 class Bound:
     """Arguments matched to parameters (by name), and what went wrong doing so."""
 
     values: dict[str, object] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)  # setvars' keywords
-    problems: list[tuple[str, str, int | str | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def bind(action: Action, positional: list, keywords: list[tuple[str, object]]) -> Bound:
     """Match call arguments to ``action``'s parameters the way Python does.
 
-    ``problems`` holds ``(code, message, where)`` with ``where`` the positional index or
-    keyword name at fault, so callers can point at the exact argument.
+    ``problems`` say which argument is at fault, so callers can point at it exactly.
     """
     out = Bound()
     params = list(action.params)
     for i, value in enumerate(positional):
         if i >= len(params):
-            out.problems.append(("SWR205", f"{action.name}() takes at most {len(params)} "
+            out.problems.append(Problem("SWR205", f"{action.name}() takes at most {len(params)} "
                                  f"positional argument{'s' if len(params) != 1 else ''}", i))
             continue
         out.values[params[i].name] = value
@@ -386,22 +396,20 @@ def bind(action: Action, positional: list, keywords: list[tuple[str, object]]) -
         if param is None:
             if action.extra_keywords:
                 if name in out.extra:
-                    out.problems.append(("SWR206", f"{name!r} is given twice", name))
+                    out.problems.append(Problem("SWR206", f"{name!r} is given twice", name))
                 out.extra[name] = value
                 continue
-            from switchy.dialplan.diagnostics import did_you_mean
-
             guess = did_you_mean(name, [p.name for p in params])
             hint = f"; did you mean {guess!r}?" if guess else ""
             accepted = ", ".join(p.name for p in params) or "no arguments"
-            out.problems.append(("SWR202", f"{action.name}() has no argument {name!r}{hint} "
-                                 f"(it takes {accepted})", name))
+            out.problems.append(Problem("SWR202", f"{action.name}() has no argument {name!r}"
+                                        f"{hint} (it takes {accepted})", name, guess))
             continue
         if name in out.values:
-            out.problems.append(("SWR206", f"{action.name}() got {name!r} twice", name))
+            out.problems.append(Problem("SWR206", f"{action.name}() got {name!r} twice", name))
             continue
         out.values[name] = value
     for p in params:
         if p.required and p.name not in out.values:
-            out.problems.append(("SWR203", f"{action.name}() needs {p.name!r}: {p.doc}", None))
+            out.problems.append(Problem("SWR203", f"{action.name}() needs {p.name!r}: {p.doc}", None))
     return out

@@ -12,7 +12,7 @@ from typing import Any
 
 from switchy import Service
 from switchy.dialplan.runtime.app import DialplanApp
-from switchy.dialplan.runtime.engine import Outcome
+from switchy.dialplan.runtime.engine import RoutingOutcome
 from switchy.emulator import Channel, EmulatedCluster, EmulatedNode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -31,14 +31,14 @@ class Routed:
 
     channel: Channel
     node: EmulatedNode
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[RoutingOutcome] = field(default_factory=list)
 
     @property
     def sent(self) -> list[str]:
         return sent_to(self.node, self.channel.uuid)
 
     @property
-    def outcome(self) -> Outcome:
+    def outcome(self) -> RoutingOutcome:
         return self.outcomes[-1]
 
 
@@ -46,15 +46,15 @@ class Harness:
     def __init__(self, cluster: EmulatedCluster, app: DialplanApp) -> None:
         self.cluster = cluster
         self.app = app
-        self.outcomes: dict[str, list[Outcome]] = defaultdict(list)
+        self.outcomes: dict[str, list[RoutingOutcome]] = defaultdict(list)
         self.changed = asyncio.Event()
         app.on_outcome = self._routed
 
-    def _routed(self, sess: Any, outcome: Outcome) -> None:
+    def _routed(self, sess: Any, outcome: RoutingOutcome) -> None:
         self.outcomes[sess.uuid].append(outcome)
         self.changed.set()
 
-    async def routed(self, uuid: str, count: int = 1, timeout: float = 5.0) -> list[Outcome]:
+    async def routed(self, uuid: str, count: int = 1, timeout: float = 5.0) -> list[RoutingOutcome]:
         async with asyncio.timeout(timeout):
             while len(self.outcomes[uuid]) < count:
                 self.changed.clear()

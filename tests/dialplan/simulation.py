@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from switchy.dialplan.build import build_text
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
-from switchy.dialplan.runtime.engine import Outcome, Runtime
+from switchy.dialplan.runtime.engine import RoutingOutcome, Runtime
 from switchy.recording import RecordingController, simulated_session
 
 
 @dataclass
 class Result:
-    outcome: Outcome
+    outcome: RoutingOutcome
     lines: list[str]  # the commands, "api ..." / "execute app arg"
     controller: RecordingController
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from switchy.dialplan.runtime.simulate import WallClock
+from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import Outcome
 
 from .emulated import EXAMPLES, Routed, serving

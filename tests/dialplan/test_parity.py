@@ -19,7 +19,7 @@ import pytest
 
 from switchy import Service, event_callback
 from switchy.apps.routers import Router
-from switchy.dialplan.runtime.simulate import WallClock
+from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import EmulatedCluster
 
 from .. import seed_apps as seed

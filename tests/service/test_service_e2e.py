@@ -192,7 +192,7 @@ async def test_a_route_that_blocks_past_its_timeout_hangs_up_its_call(cluster):
     async with serving(cluster, (router, {})):
         blocked = await cluster.nodes[1].place_call("1")
         assert await blocked.wait_hangup(timeout=5) == "NORMAL_TEMPORARY_FAILURE"
-        assert router.stats["timeouts"] == 1
+        assert router.stats["timeout"] == 1
         release.set()
 
 

@@ -28,6 +28,7 @@ from lsprotocol import types
 from switchy.dialplan import headers
 from switchy.dialplan.actions import ACTIONS, Action
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
+from switchy.dialplan.language import DECLARATIONS, DIALPLAN_DECLARATIONS, KEYWORD_DOCS
 from switchy_lsp import docs
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.cursor import Cursor, locate
@@ -35,8 +36,6 @@ from switchy_lsp.server import SwitchyLanguageServer
 
 TRIGGERS = ["(", ",", "{", "$", "-", ">", "=", '"', " "]
 _EXPRESSION_START = {"STRING", "FSTRING", "NUMBER", "CAPTURE", "TRUE", "FALSE", "NONE", "LSQB"}
-_TOP_DECLARATIONS = ["route", "handler", "dialplan", "include", "select", "guard", "timezone"]
-_IN_DIALPLAN = ["route", "guard", "timezone"]
 _DECLARATION_SNIPPETS = {
     "route": 'route ${1:name} "${2:^pattern$}" {\n\t$0\n}',
     "handler": "handler ${1:name}(${2}) {\n\t$0\n}",
@@ -241,9 +240,9 @@ def _declarations(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
     from switchy.dialplan import ast
 
     inside = any(isinstance(n, ast.Dialplan) for n in ast.enclosing(analysis.module, cursor.offset))
-    for word in _IN_DIALPLAN if inside else _TOP_DECLARATIONS:
+    for word in DIALPLAN_DECLARATIONS if inside else DECLARATIONS:
         items.add(word, types.CompletionItemKind.Keyword, "keyword",
-                  snippet=_DECLARATION_SNIPPETS[word], detail=docs.KEYWORDS.get(word))
+                  snippet=_DECLARATION_SNIPPETS[word], detail=KEYWORD_DOCS.get(word))
 
 
 def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
@@ -251,7 +250,7 @@ def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
     for word in ("if", "elif", "else", "stop", "return"):
         if cursor.accepts_text(word):
             items.add(word, types.CompletionItemKind.Keyword, "keyword",
-                      snippet=_STATEMENT_SNIPPETS.get(word), detail=docs.KEYWORDS.get(word))
+                      snippet=_STATEMENT_SNIPPETS.get(word), detail=KEYWORD_DOCS.get(word))
     _, names = analysis.names.scope_at(cursor.offset)
     for name in sorted(names - {cursor.word}):
         items.add(name, types.CompletionItemKind.Variable, "local", detail="local (assign)")

@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
+from switchy.dialplan.language import KEYWORD_DOCS
 from switchy_lsp import docs
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.resolve import Target, resolve
@@ -66,7 +67,7 @@ def _describe(analysis: Analysis, t: Target) -> str | None:
         select = analysis.program.select_header
         return docs.code(f"dialplan {t.name}") + f"\n\nRoutes the calls whose `{select}` is `{t.name}`"
     if t.kind == "keyword":
-        doc = docs.KEYWORDS.get(t.name) or docs.calendar_word(t.name)
+        doc = KEYWORD_DOCS.get(t.name) or docs.calendar_word(t.name)
         return docs.code(t.name) + (f"\n\n{doc}" if doc else "")
     return None
 

@@ -18,12 +18,17 @@ from switchy.dialplan import ast, headers, patterns, timeofday
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.actions import ACTIONS, Action, bind
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, TIME_NAMES, WEEKDAYS
-from switchy.dialplan.frontend.loader import DEFAULT_DIALPLAN, Program, load, load_text
+from switchy.dialplan.frontend.loader import Program, load, load_text
 from switchy.dialplan.frontend.strings import capture_like, unclosed_expansions
+from switchy.dialplan.language import (
+    DEFAULT_DIALPLAN,
+    Callee,
+    callee,
+    handler_table,
+    route_field,
+    route_head,
+)
 
-KEYWORDS = {"route", "handler", "dialplan", "guard", "timezone", "include", "select", "when",
-            "if", "elif", "else", "stop", "return", "and", "or", "not", "in", "true", "false",
-            "none"}
 _SHADOW_BUDGET = 3000  # automaton comparisons per dialplan before shadow checks give up
 
 
@@ -94,17 +99,19 @@ class Checker:
                 "SWR217", f"no dialplan named {DEFAULT_DIALPLAN!r}: only calls whose "
                 f"{self.program.select_header} is {names} are routed", first.name.span,
                 severity=dg.Severity.INFO))
+        self.handlers = handler_table(self.program.handlers)
         for h in self.program.handlers:
             name = h.name.name
-            if name in self.handlers:
+            first = self.handlers[name]
+            if first is not h:
                 self.emit("SWR207", f"handler {name!r} is declared twice", h.name.span,
-                          related=(dg.Related(self.handlers[name].name.span, "first here"),))
+                          related=(dg.Related(first.name.span, "first here"),))
                 continue
-            if name in ACTIONS or name in FUNCTIONS:
-                what = "action" if name in ACTIONS else "built-in function"
+            kind = callee(name, self.handlers)
+            if kind is not Callee.HANDLER:
+                what = "action" if kind is Callee.ACTION else "built-in function"
                 self.emit("SWR209", f"handler {name!r} has the name of the {what} "
                           f"{name}(); choose another name", h.name.span)
-            self.handlers[name] = h
         for extra in self.program.selects[1:]:
             self.emit("SWR207", "`select` is given twice; one header selects the dialplan",
                       extra.span, related=(dg.Related(self.program.selects[0].span,
@@ -216,7 +223,7 @@ class Checker:
             return True
         if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call.callee, ast.Ident):
             action = ACTIONS.get(stmt.call.callee.name)
-            return bool(action and action.ends_call and stmt.call.name not in self.handlers)
+            return bool(action and action.ends_call)
         if isinstance(stmt, ast.If) and stmt.orelse is not None:
             blocks = [b.body for b in stmt.branches] + [stmt.orelse]
             return all(any(self.ends(s) for s in b.statements) for b in blocks)
@@ -232,18 +239,19 @@ class Checker:
             self.check_pyref(call.callee)
             return
         name = call.callee.name
-        if name in self.handlers and name not in ACTIONS and name not in FUNCTIONS:
+        kind = callee(name, self.handlers)
+        if kind is Callee.HANDLER:
             self.calls.setdefault(self.current_handler, set()).add(name)
             if not statement:
                 self.emit("SWR215", f"handler {name}() runs actions; it cannot be used as a "
                           "value", call.span)
             self.check_handler_call(call, self.handlers[name], positional, keywords)
-        elif name in ACTIONS:
+        elif kind is Callee.ACTION:
             if not statement:
                 self.emit("SWR215", f"{name}() is an action; it cannot be used as a value "
                           "(actions are statements)", call.span)
             self.check_action_call(call, ACTIONS[name], positional, keywords)
-        elif name in FUNCTIONS:
+        elif kind is Callee.FUNCTION:
             fn = FUNCTIONS[name]
             if statement:
                 self.emit("SWR215", f"{name}() only computes a value; use it in a condition, "
@@ -285,18 +293,15 @@ class Checker:
     def check_action_call(self, call: ast.Call, action: Action, positional, keywords) -> None:
         bound = bind(action, [a.value for a in positional],
                      [(a.name.name, a.value) for a in keywords])
-        for code, message, where in bound.problems:
-            span = call.span
-            fix = None
+        for problem in bound.problems:
+            span, where = call.span, problem.where
             if isinstance(where, int) and where < len(positional):
                 span = positional[where].span
             elif isinstance(where, str):
                 arg = next((a for a in keywords if a.name.name == where), None)
                 if arg is not None:
                     span = arg.name.span
-                    if code == "SWR202" and "did you mean" in message:
-                        fix = message.split("did you mean ")[1].split("?")[0].strip("'")
-            self.emit(code, message, span, fix=fix)
+            self.emit(problem.code, problem.message, span, fix=problem.fix)
         for pname, value in bound.values.items():
             param = action.param(pname)
             known, literal = literal_value(value)
@@ -611,7 +616,8 @@ class Checker:
         return False
 
     def call_always_stops(self, call: ast.Call, depth: int) -> bool:
-        if isinstance(call.callee, ast.Ident) and call.callee.name in self.handlers:
+        if isinstance(call.callee, ast.Ident) and \
+                callee(call.callee.name, self.handlers) is Callee.HANDLER:
             return self.always_stops(self.handlers[call.callee.name].body.statements, depth + 1)
         return False
 
@@ -652,8 +658,8 @@ class Checker:
             if culprit is not None:
                 where = f"route {culprit.name.name!r}" if culprit.name else "an earlier route"
                 self.emit("SWR303", f"this route can never run: {where} matches every call "
-                          "it matches and always stops", _head_span(route), unnecessary=True,
-                          related=(dg.Related(_head_span(culprit), "the route that stops "
+                          "it matches and always stops", route_head(route), unnecessary=True,
+                          related=(dg.Related(route_head(culprit), "the route that stops "
                                               "first"),))
                 continue
             if not self.route_always_stops(route):
@@ -669,16 +675,7 @@ class Checker:
 
 
 def _route_key(route: ast.Route) -> tuple[str, str | None]:
-    if route.pattern is None:
-        return "Caller-Destination-Number", None
-    field = route.pattern.field.name if route.pattern.field else "Caller-Destination-Number"
-    return field, route.pattern.regex.value
-
-
-def _head_span(route: ast.Route) -> ast.Span:
-    end = route.pattern.span if route.pattern else (route.name.span if route.name else route.span)
-    s = route.span
-    return ast.Span(s.file, s.line, s.column, end.end_line, end.end_column, s.start, end.end)
+    return route_field(route), route.pattern.regex.value if route.pattern else None
 
 
 def _ending_word(stmt: ast.Stmt) -> str:

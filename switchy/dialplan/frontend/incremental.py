@@ -28,17 +28,18 @@ from collections.abc import Iterator
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.frontend.parser import ParseResult, find_comments, parse
+from switchy.dialplan.frontend.parser import ParseResult, clean, find_comments, parse
+from switchy.dialplan.language import DECLARATIONS, DIALPLAN_DECLARATIONS
 
 # A keyword followed by a blank: in any state the lexer reads it as that keyword (not as a
 # longer name such as ``route-x``, which the state before a cut might lex differently).
-_CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)(?=[ \t\f\r\n]|\Z)",
-                  re.MULTILINE)
+_CUT = re.compile(rf"^(?:{'|'.join(DECLARATIONS)})(?=[ \t\f\r\n]|\Z)", re.MULTILINE)
 # A dialplan block laid out as the formatter lays it out: head and closing brace alone on
 # their lines (a comment may follow), its routes, guards and time zones each on a new line.
 _BLOCK_HEAD = re.compile(r"dialplan[ \t]+[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*[ \t]*\{[ \t]*(?:#[^\n]*)?(?=\n)")
 _BLOCK_FOOT = re.compile(r"\}[ \t]*(?:#[^\n]*)?\Z")
-_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone)(?=[ \t\f\r\n]|\Z)", re.MULTILINE)
+_BLOCK_ITEM = re.compile(rf"^[ \t]*(?:{'|'.join(DIALPLAN_DECLARATIONS)})(?=[ \t\f\r\n]|\Z)",
+                         re.MULTILINE)
 _STAND_IN = "dialplan _ {\n"
 
 
@@ -80,6 +81,7 @@ class IncrementalParser:
         return self.parse(text, file)
 
     def parse(self, text: str, file: str = "<string>") -> ParseResult:
+        text = clean(text)
         old = self._chunks.get(file, {})
         new: dict[str, list[_Chunk]] = {}
         chunks: list[_Chunk | _Block] = []

@@ -15,9 +15,7 @@ from pathlib import Path
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.parser import ParseResult, parse
-
-DEFAULT_DIALPLAN = "default"
-DEFAULT_SELECT = "Caller-Context"
+from switchy.dialplan.language import DEFAULT_DIALPLAN, DEFAULT_SELECT
 
 
 @dataclass

@@ -19,7 +19,7 @@ from lark.lexer import BasicLexer, LexerThread
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.gcpause import collector_paused
-from switchy.dialplan.frontend.recovery import Outcome, RecoveringParse, Vocabulary
+from switchy.dialplan.frontend.recovery import Recovered, RecoveringParse, Vocabulary
 from switchy.dialplan.frontend.transform import ToAst
 
 GRAMMAR_NAME = "swr.lark"
@@ -72,7 +72,7 @@ class ParseResult:
     diagnostics: list[dg.Diagnostic] = field(default_factory=list)
     comments: list[ast.Comment] = field(default_factory=list)
     text: str = ""
-    clean_end: bool = True  # see recovery.Outcome.clean_end
+    clean_end: bool = True  # see recovery.Recovered.clean_end
 
 
     @property
@@ -80,15 +80,21 @@ class ParseResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
+def clean(text: str) -> str:
+    """The text every reader of a file parses: NUL, which has no place in a dialplan and
+    would end a C string in FreeSWITCH, read as a blank (spans keep their offsets)."""
+    return text.replace("\x00", " ")
+
+
 def parse(text: str, file: str = "<string>") -> ParseResult:
     """Parse one .swr file. Never raises on bad input: problems become diagnostics."""
-    text = text.replace("\x00", " ")  # NUL has no place in a dialplan and upsets nothing
+    text = clean(text)
     parser = lark_parser()
     # Most files have no mistake: Lark's own loop is about twice as fast as feeding it
     # token by token, so recovery only starts when that fails.
     with collector_paused():
         try:
-            outcome = Outcome(parser.parse(text, start="start"), clean_end=True)
+            outcome = Recovered(parser.parse(text, start="start"), clean_end=True)
         except UnexpectedInput:
             outcome = RecoveringParse(parser, _vocabulary(), text, file, "start").run()
     transformer = ToAst(file, fexpr=functools.partial(_parse_fstring_expr, file=file))
@@ -110,7 +116,7 @@ def expected_next(text: str) -> set[str]:
     """Terminal names the grammar accepts right after ``text`` (e.g. ``{"LBRACE",
     "WHEN"}`` after ``route r1 ``), earlier mistakes recovered: what an editor may
     offer to complete. Never raises."""
-    text = text.replace("\x00", " ")
+    text = clean(text)
     return RecoveringParse(lark_parser(), _vocabulary(), text, "<completion>",
                            "start").expected_next()
 

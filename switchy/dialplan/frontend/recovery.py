@@ -25,6 +25,7 @@ from lark.lexer import PatternStr
 
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.ast import Span
+from switchy.dialplan.language import DECLARATIONS
 
 # Words for the terminals defined by a regex (literal ones are shown quoted).
 TERMINAL_WORDS = {
@@ -43,13 +44,13 @@ TERMINAL_WORDS = {
 _EXPR_START = {"STRING", "FSTRING", "NUMBER", "TIME", "DATE", "DATETIME", "TRUE", "FALSE",
                "NONE", "NAME", "CAPTURE", "PYREF", "LPAR", "LSQB", "NOT"}
 _STMT_START = {"NAME", "PYREF", "STOP", "RETURN", "IF"}
-_DECL_START = {"INCLUDE", "SELECT", "DIALPLAN", "HANDLER", "GUARD", "TIMEZONE", "ROUTE"}
+_DECL_START = {word.upper() for word in DECLARATIONS}  # Lark names a keyword's terminal so
 _INSERTABLE = ("COMMA", "RPAR", "RSQB", "RBRACE", "LBRACE")
 _EOF_FILLERS = ("RBRACE", "RPAR", "RSQB", "LBRACE", "STRING", "NAME")
 
 
 @dataclass
-class Outcome:
+class Recovered:
     tree: object | None
     diagnostics: list[dg.Diagnostic] = field(default_factory=list)
     # The text ended where the parser could stop: nothing was repaired at the end of the
@@ -380,14 +381,14 @@ class RecoveringParse:
 
     # -- the loop -----------------------------------------------------------------------
 
-    def run(self) -> Outcome:
+    def run(self) -> Recovered:
         ip = self.parser.parse_interactive(self.text, start=self.start)
         self._consume(ip)
         try:
             tree = self._end_of_file(ip)
         except UnexpectedInput:
             tree = None
-        return Outcome(tree, self.diagnostics, self.clean_end)
+        return Recovered(tree, self.diagnostics, self.clean_end)
 
     def expected_next(self) -> set[str]:
         """The terminals the parser would accept after the whole text (mistakes before

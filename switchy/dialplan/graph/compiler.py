@@ -24,7 +24,8 @@ Node kinds and their own attributes
     ``table``     the route index of a dialplan with many routes: ``index`` (a
                   ``RouteIndex``), ``routes`` (match node of each route, file order),
                   ``count``, ``exact``/``prefixed`` (how many routes each way),
-                  ``fields``; edges ``scan`` (first route) and ``exit`` (the ``end``)
+                  ``fields``; one edge, ``exit`` (the ``end``): the runtime jumps
+                  from the table to the candidate routes it names
     ``match``     a route's entry: ``route`` (name or None), ``title`` (the name, else
                   the pattern), ``route_index`` (position in its dialplan), ``field``,
                   ``pattern`` (as written, None: matches every call), ``regex`` (the
@@ -48,7 +49,10 @@ Node kinds and their own attributes
 
 Edge labels
     ``select`` (with ``value``, the header value; ``default=True`` on the fallback),
-    ``next``, ``match``, ``no-match``, ``then``, ``else``, ``call``, ``scan``, ``exit``.
+    ``next``, ``match``, ``no-match``, ``then``, ``else``, ``call``, ``exit``.
+
+Both vocabularies are ``kinds.Kind`` and ``kinds.Edge``; the rules they follow (the
+default field, the handler table, what a route's head is) come from ``language``.
 
 The last statement of a route leads (``next``) to the next route's ``match`` node or
 to the ``end``: following edges from a dialplan entry is trying routes in file order.
@@ -63,20 +67,16 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from switchy.dialplan import ast
-from switchy.dialplan.actions import ACTIONS
-from switchy.dialplan.builtins import FUNCTIONS
+from switchy.dialplan import ast, language
 from switchy.dialplan.frontend.gcpause import collector_paused
-from switchy.dialplan.frontend.loader import DEFAULT_DIALPLAN, Program
+from switchy.dialplan.frontend.loader import Program
 from switchy.dialplan.graph.index import Entry, RouteIndex
+from switchy.dialplan.graph.kinds import Edge, Kind, Role
+from switchy.dialplan.language import DEFAULT_DIALPLAN, Callee
+from switchy.routing import NO_ROUTE_CAUSE
 
-DEFAULT_FIELD = "Caller-Destination-Number"
-NO_ROUTE_CAUSE = "NO_ROUTE_DESTINATION"
 INDEX_THRESHOLD = 16  # dialplans with this many routes get a table
 LABEL_WIDTH = 72
-
-# Kinds that begin or end a route: a walk that reaches one has finished its route.
-ROUTE_BOUNDARY = frozenset({"match", "end"})
 
 
 class CompileError(Exception):
@@ -84,7 +84,7 @@ class CompileError(Exception):
 
 
 # A dangling exit: (node, edge label) still to be connected to whatever follows.
-Exit = tuple[int, str]
+Exit = tuple[int, Edge]
 
 
 @dataclass
@@ -103,15 +103,13 @@ class _Compiler:
         self.seq = 0
         self.owner = _Owner(None, None)
         self.captures: tuple[int, ...] = ()
-        self.handlers: dict[str, ast.Handler] = {}
-        for h in program.handlers:
-            self.handlers.setdefault(h.name.name, h)
+        self.handlers = language.handler_table(program.handlers)
         self.handler_entries: dict[str, int] = {}
         self.returns: list[Exit] = []  # `return` nodes of the route or handler being compiled
 
     # -- building blocks ------------------------------------------------------------------
 
-    def node(self, kind: str, label: str, span: ast.Span | None, **attrs: object) -> int:
+    def node(self, kind: Kind, label: str, span: ast.Span | None, **attrs: object) -> int:
         n = self.seq
         self.seq += 1
         self.g.add_node(n, kind=kind, label=label, span=span, order=n,
@@ -119,7 +117,7 @@ class _Compiler:
                         captures=self.captures, **attrs)
         return n
 
-    def edge(self, a: int, b: int, label: str, **attrs: object) -> None:
+    def edge(self, a: int, b: int, label: Edge, **attrs: object) -> None:
         if self.g.has_edge(a, b):  # would silently merge two labelled edges
             raise AssertionError(f"edge {a}->{b} already exists")
         self.g.add_edge(a, b, label=label, **attrs)
@@ -130,20 +128,14 @@ class _Compiler:
 
     def source(self, span: ast.Span | None) -> str:
         """The text of ``span`` on one line, shortened for a label."""
-        if span is None:
-            return ""
-        text = self.texts.get(span.file)
-        if text is None or span.end <= span.start:
-            return ""
-        snippet = " ".join(text[span.start:span.end].split())
-        return snippet if len(snippet) <= LABEL_WIDTH else snippet[:LABEL_WIDTH - 1] + "…"
+        return language.span_text(self.texts, span, one_line=True, width=LABEL_WIDTH)
 
     # -- program ---------------------------------------------------------------------------
 
     def run(self) -> nx.DiGraph:
         header = self.program.select_header
         span = self.program.selects[0].span if self.program.selects else None
-        root = self.node("select", f"select {header}", span, header=header)
+        root = self.node(Kind.SELECT, f"select {header}", span, header=header)
         self.g.graph["root"] = root
         seen: set[str] = set()
         for dialplan in self.program.dialplans:
@@ -156,7 +148,7 @@ class _Compiler:
             attrs = {"value": name}
             if name == DEFAULT_DIALPLAN:
                 attrs["default"] = True
-            self.edge(root, entry, "select", **attrs)
+            self.edge(root, entry, Edge.SELECT, **attrs)
         for name in self.handlers:  # unused handlers too: the renderer shows them
             self.handler_entry(name)
         for handler in self.handlers.values():
@@ -167,25 +159,25 @@ class _Compiler:
         name = dp.name.name
         self.owner = _Owner(name, None)
         tzs = dp.timezones
-        entry = self.node("dialplan", f"dialplan {name}", dp.name.span, name=name,
+        entry = self.node(Kind.DIALPLAN, f"dialplan {name}", dp.name.span, name=name,
                           timezone=tzs[0].value if tzs else None)
-        exits: list[Exit] = [(entry, "next")]
+        exits: list[Exit] = [(entry, Edge.NEXT)]
         reject = None
         for guard in dp.guards:
-            g = self.node("guard", f"guard {self.source(guard.condition.span)}", guard.span,
+            g = self.node(Kind.GUARD, f"guard {self.source(guard.condition.span)}", guard.span,
                           expr=guard.condition)
             self.connect(exits, g)
             if reject is None:
-                reject = self.node("reject", f"reject: hang up {NO_ROUTE_CAUSE}", None,
+                reject = self.node(Kind.REJECT, f"reject: hang up {NO_ROUTE_CAUSE}", None,
                                    cause=NO_ROUTE_CAUSE)
-            self.edge(g, reject, "no-match")
-            exits = [(g, "match")]
+            self.edge(g, reject, Edge.NO_MATCH)
+            exits = [(g, Edge.MATCH)]
         routes = dp.routes
         table = None
         if routes and self.threshold is not None and len(routes) >= self.threshold:
-            table = self.node("table", f"index of {len(routes)} routes", None)
+            table = self.node(Kind.TABLE, f"index of {len(routes)} routes", None)
             self.connect(exits, table)
-            exits = [(table, "scan")]
+            exits = []  # the table jumps to candidate routes; no edge leads into the first
         entries: list[int] = []
         index_entries: list[Entry] = []
         for position, route in enumerate(routes):
@@ -197,7 +189,7 @@ class _Compiler:
                 attrs = self.g.nodes[match]
                 field = attrs["field"] if attrs["pattern"] is not None else None
                 index_entries.append(Entry(position, field, attrs["pattern"]))
-        end = self.node("end", f"end: hang up {NO_ROUTE_CAUSE} if no route ran", None,
+        end = self.node(Kind.END, f"end: hang up {NO_ROUTE_CAUSE} if no route ran", None,
                         cause=NO_ROUTE_CAUSE)
         self.connect(exits, end)
         if table is not None:
@@ -205,7 +197,7 @@ class _Compiler:
             self.g.nodes[table].update(index=index, routes=entries, count=len(entries),
                                        exact=index.exact_routes, prefixed=index.prefix_routes,
                                        fields=index.fields)
-            self.edge(table, end, "exit")
+            self.edge(table, end, Edge.EXIT)
         self.owner = _Owner(None, None)
         return entry
 
@@ -214,29 +206,29 @@ class _Compiler:
     def route(self, route: ast.Route, position: int) -> tuple[int, list[Exit]]:
         name = route.name.name if route.name else None
         pattern = route.pattern.regex.value if route.pattern else None
-        field = route.pattern.field.name if route.pattern and route.pattern.field else DEFAULT_FIELD
-        head = _head_span(route)
+        field = language.route_field(route)
+        head = language.route_head(route)
         title = name or (f'"{pattern}"' if pattern is not None else f"route #{position + 1}")
-        match = self.node("match", self.source(head) or f"route {title}", head, route=name,
+        match = self.node(Kind.MATCH, self.source(head) or f"route {title}", head, route=name,
                           title=title, route_index=position, field=field, pattern=pattern,
                           regex=None)
         exits: list[Exit] = []
         self.returns = []
         if pattern is not None:
-            exits.append((match, "no-match"))
-        into: list[Exit] = [(match, "match")]
+            exits.append((match, Edge.NO_MATCH))
+        into: list[Exit] = [(match, Edge.MATCH)]
         if route.when is not None:
-            cond = self.node("condition", f"when {self.source(route.when.span)}", route.when.span,
-                             expr=route.when, role="when", binds=False)
+            cond = self.node(Kind.CONDITION, f"when {self.source(route.when.span)}", route.when.span,
+                             expr=route.when, role=Role.WHEN, binds=False)
             self.connect(into, cond)
-            exits.append((cond, "else"))
-            into = [(cond, "then")]
+            exits.append((cond, Edge.ELSE))
+            into = [(cond, Edge.THEN)]
         if route.body is not None:
             entry, body_exits = self.block(route.body)
         elif route.target is not None:
             entry, body_exits = self.call(route.target, route.target.span)
         else:  # pragma: no cover - the grammar requires a body or a target
-            entry, body_exits = self.node("pass", "(empty)", route.span), []
+            entry, body_exits = self.node(Kind.PASS, "(empty)", route.span), []
         self.connect(into, entry)
         return match, exits + body_exits + self.returns
 
@@ -245,8 +237,8 @@ class _Compiler:
     def block(self, block: ast.Block) -> tuple[int, list[Exit]]:
         """Compile a block; returns its entry and the exits that continue after it."""
         if not block.statements:
-            n = self.node("pass", "(empty)", block.span)
-            return n, [(n, "next")]
+            n = self.node(Kind.PASS, "(empty)", block.span)
+            return n, [(n, Edge.NEXT)]
         entry = None
         exits: list[Exit] = []
         for stmt in block.statements:
@@ -263,15 +255,15 @@ class _Compiler:
         if isinstance(stmt, ast.CallStmt):
             return self.call(stmt.call, stmt.span)
         if isinstance(stmt, ast.Stop):
-            return self.node("stop", "stop", stmt.span), []
+            return self.node(Kind.STOP, "stop", stmt.span), []
         if isinstance(stmt, ast.Return):
-            n = self.node("return", "return", stmt.span)
-            self.returns.append((n, "next"))  # joins the route's or handler's end
+            n = self.node(Kind.RETURN, "return", stmt.span)
+            self.returns.append((n, Edge.NEXT))  # joins the route's or handler's end
             return n, []
         if isinstance(stmt, ast.Assign):
-            n = self.node("assign", self.source(stmt.span), stmt.span, name=stmt.target.name,
+            n = self.node(Kind.ASSIGN, self.source(stmt.span), stmt.span, name=stmt.target.name,
                           expr=stmt.value)
-            return n, [(n, "next")]
+            return n, [(n, Edge.NEXT)]
         if isinstance(stmt, ast.If):
             return self.if_(stmt)
         raise CompileError(f"cannot compile {type(stmt).__name__} at {stmt.span}")
@@ -281,9 +273,9 @@ class _Compiler:
         exits: list[Exit] = []
         pending: list[Exit] = []
         for i, branch in enumerate(stmt.branches):
-            role = "if" if i == 0 else "elif"
+            role = Role.IF if i == 0 else Role.ELIF
             binds = _has_regex_test(branch.condition)
-            cond = self.node("condition", f"{role} {self.source(branch.condition.span)}",
+            cond = self.node(Kind.CONDITION, f"{role} {self.source(branch.condition.span)}",
                              branch.condition.span, expr=branch.condition, role=role,
                              binds=binds)
             if entry is None:
@@ -294,9 +286,9 @@ class _Compiler:
                 self.captures = (cond, *outer)
             body, body_exits = self.block(branch.body)
             self.captures = outer
-            self.edge(cond, body, "then")
+            self.edge(cond, body, Edge.THEN)
             exits += body_exits
-            pending = [(cond, "else")]
+            pending = [(cond, Edge.ELSE)]
         if stmt.orelse is not None:
             body, body_exits = self.block(stmt.orelse)
             self.connect(pending, body)
@@ -309,16 +301,17 @@ class _Compiler:
     def call(self, call: ast.Call, span: ast.Span) -> tuple[int, list[Exit]]:
         label = self.source(call.span) or call.name
         if isinstance(call.callee, ast.PyRef):
-            n = self.node("python", label, span, ref=call.callee.name, args=call.args)
-            return n, [(n, "next")]
+            n = self.node(Kind.PYTHON, label, span, ref=call.callee.name, args=call.args)
+            return n, [(n, Edge.NEXT)]
         name = call.callee.name
-        if name in self.handlers and name not in ACTIONS and name not in FUNCTIONS:
-            n = self.node("call", label, span, target=name, args=call.args)
-            self.edge(n, self.handler_entry(name), "call")
-            return n, [(n, "next")]
-        if name in ACTIONS:
-            n = self.node("action", label, span, action=name, args=call.args)
-            return n, [(n, "next")]
+        kind = language.callee(name, self.handlers)
+        if kind is Callee.HANDLER:
+            n = self.node(Kind.CALL, label, span, target=name, args=call.args)
+            self.edge(n, self.handler_entry(name), Edge.CALL)
+            return n, [(n, Edge.NEXT)]
+        if kind is Callee.ACTION:
+            n = self.node(Kind.ACTION, label, span, action=name, args=call.args)
+            return n, [(n, Edge.NEXT)]
         raise CompileError(f"{span}: unknown action or handler {name!r}")
 
     # -- handlers ------------------------------------------------------------------------------
@@ -330,7 +323,7 @@ class _Compiler:
             saved = self.owner, self.captures
             self.owner, self.captures = _Owner(None, name), ()
             params = ", ".join(self.source(p.span) or p.name.name for p in handler.params)
-            entry = self.node("handler", f"handler {name}({params})", handler.name.span,
+            entry = self.node(Kind.HANDLER, f"handler {name}({params})", handler.name.span,
                               name=name, params=handler.params)
             self.owner, self.captures = saved
             self.handler_entries[name] = entry
@@ -344,8 +337,8 @@ class _Compiler:
         self.returns = []
         body, exits = self.block(handler.body)
         exits += self.returns
-        self.edge(entry, body, "next")
-        end = self.node("exit", f"end of {name}", None, name=name)
+        self.edge(entry, body, Edge.NEXT)
+        end = self.node(Kind.EXIT, f"end of {name}", None, name=name)
         self.connect(exits, end)
         self.g.nodes[entry]["exit"] = end
         self.owner = _Owner(None, None)
@@ -353,17 +346,6 @@ class _Compiler:
 
 def _has_regex_test(expr: ast.Expr) -> bool:
     return any(isinstance(n, ast.Compare) and n.op == "=~" for n in ast.walk(expr))
-
-
-def _head_span(route: ast.Route) -> ast.Span:
-    """From ``route`` to the end of its pattern / name / when: what a reader calls the route."""
-    last = route.when or route.pattern or route.name
-    s = route.span
-    if last is None:
-        return ast.Span(s.file, s.line, s.column, s.line, s.column + len("route"), s.start,
-                        s.start + len("route"))
-    e = last.span
-    return ast.Span(s.file, s.line, s.column, e.end_line, e.end_column, s.start, e.end)
 
 
 def compile_program(program: Program, *, index_threshold: int | None = INDEX_THRESHOLD) -> nx.DiGraph:

@@ -24,7 +24,7 @@ from switchy.callbacks import event_callback
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.build import Build, build, signature
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
-from switchy.dialplan.runtime.engine import Outcome, Runtime
+from switchy.dialplan.runtime.engine import RoutingOutcome, Runtime
 from switchy.session import Session
 from switchy.workers import Workers
 
@@ -50,7 +50,7 @@ class DialplanApp:
 
     def __init__(self, paths: Iterable[str | Path], *, clock: Callable[[], dt.datetime] | None = None,
                  seed: int | None = None, index_threshold: int | None = INDEX_THRESHOLD,
-                 on_outcome: Callable[[Session, Outcome], object] | None = None,
+                 on_outcome: Callable[[Session, RoutingOutcome], object] | None = None,
                  on_reload: Callable[[Build], object] | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.clock = clock
@@ -75,7 +75,7 @@ class DialplanApp:
         return f"<DialplanApp {', '.join(map(str, self.paths))} generation={self.generation}>"
 
     @event_callback("CHANNEL_PARK")
-    async def on_park(self, sess: Session) -> Outcome:
+    async def on_park(self, sess: Session) -> RoutingOutcome:
         runtime = self.runtime  # this call stays on this graph, whatever reloads happen
         outcome = await runtime.route(sess)
         self.outcomes[outcome.result] = self.outcomes.get(outcome.result, 0) + 1

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from switchy.dialplan import ast, patterns
+from switchy.dialplan.graph.kinds import Edge, Kind, Role
+from switchy.dialplan.language import DEFAULT_DIALPLAN, DEFAULT_FIELD
 
 try:  # Python 3.11+: the regex parser moved
     import re._constants as _c
@@ -187,20 +189,20 @@ def templates(graph: nx.DiGraph) -> list[_Template]:
 
     for name, entry in graph.graph["dialplans"].items():
         base: dict[str, str] = {}
-        if name != "default" and settable(select):
+        if name != DEFAULT_DIALPLAN and settable(select):
             base[select] = name
-        node = follow(entry, "next")
-        while node is not None and nodes[node]["kind"] == "guard":
+        node = follow(entry, Edge.NEXT)
+        while node is not None and nodes[node]["kind"] == Kind.GUARD:
             base.update(equalities(nodes[node]["expr"]))
-            node = follow(node, "match")
-        matches = sorted((n for n, a in nodes(data=True) if a["kind"] == "match"
+            node = follow(node, Edge.MATCH)
+        matches = sorted((n for n, a in nodes(data=True) if a["kind"] == Kind.MATCH
                           and a["dialplan"] == name), key=lambda n: nodes[n]["route_index"])
         for m in matches:
             a = nodes[m]
             headers = dict(base)
-            into = follow(m, "match")
-            if into is not None and nodes[into]["kind"] == "condition" \
-                    and nodes[into]["role"] == "when":
+            into = follow(m, Edge.MATCH)
+            if into is not None and nodes[into]["kind"] == Kind.CONDITION \
+                    and nodes[into]["role"] == Role.WHEN:
                 headers.update(equalities(nodes[into]["expr"]))
             if a["pattern"] is not None and not settable(a["field"]):
                 continue
@@ -223,10 +225,10 @@ def plan(graph: nx.DiGraph, count: int, seed: int | None = None) -> list[Planned
         t = usable[i % len(usable)]
         headers = dict(t.base)
         if t.field is None and t.pattern is not None:  # a miss
-            headers["Caller-Destination-Number"] = t.pattern + "".join(
+            headers[DEFAULT_FIELD] = t.pattern + "".join(
                 rng.choice(_DIGITS) for _ in range(6))
         elif t.pattern is not None and t.field is not None:
             headers[t.field] = sample(t.pattern, rng) or ""
-        headers.setdefault("Caller-Destination-Number", str(rng.randint(2000, 2999)))
+        headers.setdefault(DEFAULT_FIELD, str(rng.randint(2000, 2999)))
         calls.append(PlannedCall(t.purpose, headers))
     return calls

@@ -7,7 +7,7 @@ action so commands reach FreeSWITCH one after the other, each confirmed before t
 next — what a FreeSWITCH extension does with its applications.
 
 Each call gets its own walk state, so nothing one call does (an error included) can
-reach another. Every call ends with a defined ``Outcome``: a route ran, the guards
+reach another. Every call ends with a defined ``RoutingOutcome``: a route ran, the guards
 rejected it, no route matched (hung up ``NO_ROUTE_DESTINATION``), or an error hung it up
 (``NORMAL_TEMPORARY_FAILURE``, as the Python Router does). A command refused because
 the channel is already gone ends the routing quietly.
@@ -33,17 +33,17 @@ from typing import Any
 
 import networkx as nx
 
-from switchy.apps.routers import StopRouting
 from switchy.dialplan import ast, patterns, timeofday
 from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
-from switchy.dialplan.graph.compiler import ROUTE_BOUNDARY
-from switchy.dialplan.runtime.evaluator import MISSING, EvalError, evaluate, text, truthy
+from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
+from switchy.dialplan.language import DEFAULT_DIALPLAN
+from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
+from switchy.routing import ERROR_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session
 from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
 
-ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
 _ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
 
@@ -61,23 +61,29 @@ class Step:
 
 
 @dataclass
-class Outcome:
-    """How routing one call ended.
-
-    ``result``: ``routed`` (at least one route ran), ``rejected`` (a guard failed),
-    ``no-route`` (no route matched), ``no-dialplan`` (no dialplan for the call's
-    ``select`` header and no ``default``), ``error`` (hung up with ``cause``).
-    """
+class RoutingOutcome:
+    """How routing one call ended (``result``: see ``switchy.routing.Result``)."""
 
     uuid: str
     dialplan: str | None = None
     routes: list[str] = field(default_factory=list)
-    result: str = "routed"
+    result: Result = Result.ROUTED
     cause: str | None = None
     stopped: bool = False
     gone: bool = False  # the channel went away while it was being routed
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """How routing ended, on one line: result, routes run, stop, cause, error."""
+        line = f"{self.result}; routes run: {', '.join(self.routes) or 'none'}"
+        if self.stopped:
+            line += "; stopped"
+        if self.cause:
+            line += f"; hangup cause {self.cause}"
+        if self.error:
+            line += f"; error: {self.error}"
+        return line
 
 
 class _Frame:
@@ -114,51 +120,16 @@ class Runtime:
         # node -> {edge label: target}: following an edge is one dict lookup.
         self.edges: dict[int, dict[str, int]] = {
             n: {d["label"]: t for t, d in succ.items()} for n, succ in graph.adjacency()}
-        self._dialplan_routes: dict[str, tuple[dict | None, list[int]]] = {}
-        self.stats = {"routed": 0, "rejected": 0, "no-route": 0, "no-dialplan": 0, "error": 0}
 
     def now(self) -> dt.datetime:
         """The runtime's clock (the Python Router's ``router.now()``)."""
         return self.clock()
 
-    def matching_routes(self, lookup: Callable[[str], str | None],
-                        dialplan: str = "default") -> list[tuple[str, re.Match | None]]:
-        """The routes of ``dialplan`` whose pattern matches a call, in file order, with
-        their matches: the decision alone (no guard, no ``when``, no action), what the
-        Python Router's ``matches()`` computes — through the route table if there is one."""
-        table, routes = self._routes_of(dialplan)
-        if table is not None:
-            index = table["index"]
-            routes = [table["routes"][i] for i in index.candidates(index.values(lookup))]
-        found = []
-        for node in routes:
-            attrs = self.nodes[node]
-            if attrs["pattern"] is None:
-                found.append((attrs["title"], None))
-                continue
-            value = lookup(attrs["field"])
-            m = route_regex(attrs).match(value) if value is not None else None
-            if m is not None:
-                found.append((attrs["title"], m))
-        return found
-
-    def _routes_of(self, dialplan: str) -> tuple[dict | None, list[int]]:
-        cached = self._dialplan_routes.get(dialplan)
-        if cached is None:
-            table = next((a for _, a in self.graph.nodes(data=True)
-                          if a["kind"] == "table" and a["dialplan"] == dialplan), None)
-            routes = [] if table is not None else sorted(
-                (n for n, a in self.graph.nodes(data=True) if a["kind"] == "match"
-                 and a["dialplan"] == dialplan), key=lambda n: self.nodes[n]["route_index"])
-            cached = self._dialplan_routes[dialplan] = (table, routes)
-        return cached
-
     async def route(self, sess: Session, *, trace: bool = False,
-                    on_step: Callable[[Step], None] | None = None) -> Outcome:
+                    on_step: Callable[[Step], None] | None = None) -> RoutingOutcome:
         """Route one parked call; never raises (except cancellation)."""
         run = _CallRun(self, sess, trace or on_step is not None, on_step)
         await run.run()
-        self.stats[run.outcome.result] = self.stats.get(run.outcome.result, 0) + 1
         return run.outcome
 
     # -- the Python escape hatch ----------------------------------------------------------
@@ -212,7 +183,7 @@ class _CallRun:
         self.sess = sess
         self.nodes = runtime.nodes
         self.edges = runtime.edges
-        self.outcome = Outcome(sess.uuid)
+        self.outcome = RoutingOutcome(sess.uuid)
         self.trace = trace
         self.on_step = on_step
         self.frame = _Frame(None)
@@ -224,12 +195,12 @@ class _CallRun:
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
         self.handlers = {
-            "select": self._select, "dialplan": self._dialplan, "guard": self._guard,
-            "reject": self._reject, "table": self._table, "match": self._match,
-            "condition": self._condition, "action": self._action, "call": self._call,
-            "python": self._python, "assign": self._assign, "pass": self._next,
-            "return": self._next, "handler": self._next, "exit": self._exit,
-            "stop": self._stop, "end": self._end,
+            Kind.SELECT: self._select, Kind.DIALPLAN: self._dialplan, Kind.GUARD: self._guard,
+            Kind.REJECT: self._reject, Kind.TABLE: self._table, Kind.MATCH: self._match,
+            Kind.CONDITION: self._condition, Kind.ACTION: self._action, Kind.CALL: self._call,
+            Kind.PYTHON: self._python, Kind.ASSIGN: self._assign, Kind.PASS: self._next,
+            Kind.RETURN: self._next, Kind.HANDLER: self._next, Kind.EXIT: self._exit,
+            Kind.STOP: self._stop, Kind.END: self._end,
         }
 
     # -- driving ----------------------------------------------------------------------------
@@ -260,7 +231,7 @@ class _CallRun:
     async def fail(self, message: str) -> None:
         out = self.outcome
         where = self.attrs.get("span")
-        out.result, out.error, out.cause = "error", message, self.rt.error_cause
+        out.result, out.error, out.cause = Result.ERROR, message, self.rt.error_cause
         self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, message,
                             f" (at {where})" if where else "", self.rt.error_cause)
         self.step(f"error: {message}; hang up {self.rt.error_cause}")
@@ -294,15 +265,16 @@ class _CallRun:
 
     async def _next(self, node: int, attrs: dict) -> int | None:
         self.step()
-        return self.edges[node].get("next")
+        return self.edges[node].get(Edge.NEXT)
 
     async def _select(self, node: int, attrs: dict) -> int | None:
         header = attrs["header"]
         value = self.sess.get(header)
         dialplans = self.rt.graph.graph["dialplans"]
-        name = value if value in dialplans else ("default" if "default" in dialplans else None)
+        name = value if value in dialplans else (
+            DEFAULT_DIALPLAN if DEFAULT_DIALPLAN in dialplans else None)
         if name is None:
-            self.outcome.result = "no-dialplan"
+            self.outcome.result = Result.NO_DIALPLAN
             self.step(f"{header}={value!r}: no dialplan of that name and no default")
             return None
         self.outcome.dialplan = name
@@ -314,21 +286,21 @@ class _CallRun:
         note = ""
         if tz_expr is not None:
             value = await evaluate(tz_expr, self)
-            self.tz = timeofday.resolve_timezone(text(value)) if value is not None else None
+            self.tz = timeofday.resolve_timezone(as_text(value)) if value is not None else None
             if self.tz is None and value is not None:
                 self.sess.log.warning("unknown time zone %r; using the local time", value)
-            note = f"time zone {text(value) or 'local'}"
+            note = f"time zone {as_text(value) or 'local'}"
         self.step(note)
-        return self.edges[node]["next"]
+        return self.edges[node][Edge.NEXT]
 
     async def _guard(self, node: int, attrs: dict) -> int | None:
         ok = truthy(await evaluate(attrs["expr"], self))
         self.step("holds" if ok else "fails")
-        return self.edges[node]["match" if ok else "no-match"]
+        return self.edges[node][Edge.MATCH if ok else Edge.NO_MATCH]
 
     async def _reject(self, node: int, attrs: dict) -> int | None:
         out = self.outcome
-        out.result, out.cause = "rejected", attrs["cause"]
+        out.result, out.cause = Result.REJECTED, attrs["cause"]
         self.step()
         await self.sess.hangup(attrs["cause"])
         return None
@@ -338,7 +310,7 @@ class _CallRun:
         if out.routes:
             self.step("done")
             return None
-        out.result, out.cause = "no-route", attrs["cause"]
+        out.result, out.cause = Result.NO_ROUTE, attrs["cause"]
         self.step("no route ran")
         await self.sess.hangup(attrs["cause"])
         return None
@@ -363,7 +335,7 @@ class _CallRun:
                 return None
             position = nxt
         self.node, self.attrs = node, attrs
-        return self.edges[node]["exit"]
+        return self.edges[node][Edge.EXIT]
 
     async def _match(self, node: int, attrs: dict) -> int | None:
         m = None
@@ -372,11 +344,11 @@ class _CallRun:
             m = route_regex(attrs).match(value) if value is not None else None
             if m is None:
                 self.step("no match" if value is not None else f"no {attrs['field']}")
-                return self.edges[node]["no-match"]
+                return self.edges[node][Edge.NO_MATCH]
         self.frame = _Frame(m)
         self.route_title = attrs["title"]
-        into = self.edges[node]["match"]
-        if self.nodes[into]["kind"] == "condition" and self.nodes[into]["role"] == "when":
+        into = self.edges[node][Edge.MATCH]
+        if self.nodes[into]["kind"] == Kind.CONDITION and self.nodes[into]["role"] == Role.WHEN:
             self.step(_groups(m))
         else:
             self.outcome.routes.append(attrs["title"])
@@ -390,16 +362,16 @@ class _CallRun:
             self.frame.bound[node] = self.last_match
         else:
             self.frame.bound.pop(node, None)
-        if ok and attrs["role"] == "when":
+        if ok and attrs["role"] == Role.WHEN:
             self.outcome.routes.append(self.route_title or "")
         self.step("true" if ok else "false")
-        return self.edges[node]["then" if ok else "else"]
+        return self.edges[node][Edge.THEN if ok else Edge.ELSE]
 
     async def _assign(self, node: int, attrs: dict) -> int | None:
         value = await evaluate(attrs["expr"], self)
         self.frame.locals[attrs["name"]] = value
         self.step(f"{attrs['name']} = {value!r}")
-        return self.edges[node]["next"]
+        return self.edges[node][Edge.NEXT]
 
     async def _stop(self, node: int, attrs: dict) -> int | None:
         self.outcome.stopped = True
@@ -414,7 +386,7 @@ class _CallRun:
     async def _call(self, node: int, attrs: dict) -> int | None:
         if len(self.stack) >= MAX_DEPTH:
             raise EvalError(f"handlers nest more than {MAX_DEPTH} deep")
-        entry = self.edges[node]["call"]
+        entry = self.edges[node][Edge.CALL]
         params: list[ast.Param] = self.nodes[entry]["params"]
         names = [p.name.name for p in params]
         values: dict[str, Any] = {}
@@ -440,7 +412,7 @@ class _CallRun:
         finally:
             self.frame = caller
         self.step(", ".join(f"{k}={v!r}" for k, v in frame.locals.items()))
-        self.stack.append((self.edges[node]["next"], caller))
+        self.stack.append((self.edges[node][Edge.NEXT], caller))
         self.frame = frame
         return entry
 
@@ -453,14 +425,14 @@ class _CallRun:
             self.step("returned True: no further routes")
             return None
         self.step()
-        return self.edges[node]["next"]
+        return self.edges[node][Edge.NEXT]
 
     async def _action(self, node: int, attrs: dict) -> int | None:
         action = ACTIONS[attrs["action"]]
         positional, keywords = await self.arguments(attrs["args"])
         bound = bind(action, positional, keywords)
         if bound.problems:
-            raise EvalError(bound.problems[0][1])
+            raise EvalError(bound.problems[0].message)
         values: dict[str, Any] = {}
         for p in action.params:
             value = bound.values.get(p.name)
@@ -473,9 +445,9 @@ class _CallRun:
         if action.kind == "log":
             getattr(sess.log, values["level"])("%s", values["message"])
             self.step(f"log {values['level']}: {values['message']}")
-            return self.edges[node]["next"]
+            return self.edges[node][Edge.NEXT]
         if action.kind == "mapping":
-            command = sess.setvars({k: text(v) for k, v in bound.extra.items()})
+            command = sess.setvars({k: as_text(v) for k, v in bound.extra.items()})
         else:
             command = getattr(sess, action.method)(**values)
         self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
@@ -483,7 +455,7 @@ class _CallRun:
         if action.name in _ENDS_ROUTING:
             self.outcome.stopped = True
             return None
-        return self.edges[node]["next"]
+        return self.edges[node][Edge.NEXT]
 
     # -- arguments, captures ---------------------------------------------------------------
 
@@ -553,7 +525,7 @@ class _CallRun:
         if name == "random":
             return self.rt.rng.random()
         if name == "header":
-            return self.sess.get(text(args[0])) if args else None
+            return self.sess.get(as_text(args[0])) if args else None
         raise EvalError(f"unknown function {name}()")
 
     async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -70,7 +70,7 @@ def as_number(value: Any) -> int | float | None:
     return None
 
 
-def text(value: Any) -> str:
+def as_text(value: Any) -> str:
     """How a value is written into an f-string or sent as an argument."""
     if value is None:
         return ""
@@ -79,7 +79,7 @@ def text(value: Any) -> str:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M:%S" if value.second else "%H:%M")
     if isinstance(value, list):
-        return ",".join(text(v) for v in value)
+        return ",".join(as_text(v) for v in value)
     return str(value)
 
 
@@ -97,7 +97,7 @@ def equal(a: Any, b: Any) -> bool:
     if na is not None and nb is not None:
         return na == nb
     if isinstance(a, str) != isinstance(b, str):
-        return text(a) == text(b)
+        return as_text(a) == as_text(b)
     try:
         return bool(a == b)
     except TypeError:
@@ -173,7 +173,7 @@ async def evaluate(e: ast.Expr, env: Env, *, time_word: str | None = None) -> An
             elif isinstance(part, ast.Passthrough):
                 parts.append(part.text)
             else:
-                parts.append(text(await evaluate(part, env)))
+                parts.append(as_text(await evaluate(part, env)))
         return "".join(parts)
     if isinstance(e, ast.Number | ast.Bool):
         return e.value
@@ -217,7 +217,7 @@ async def _compare(e: ast.Compare, env: Env) -> Any:
     left = await evaluate(e.left, env, time_word=right_time)
     if op in ("=~", "!~"):
         pattern = await evaluate(e.right, env)
-        m = None if left is None or pattern is None else patterns.match(text(pattern), text(left))
+        m = None if left is None or pattern is None else patterns.match(as_text(pattern), as_text(left))
         if m is not None:
             env.matched(m)
         return (m is not None) if op == "=~" else (m is None)
@@ -249,7 +249,7 @@ async def _contains(container: ast.Expr, value: Any, env: Env, word: str | None)
             if any(equal(value, o) for o in other):
                 return True
         elif isinstance(other, str) and value is not None:
-            if text(value) in other:
+            if as_text(value) in other:
                 return True
         elif equal(value, other):
             return True
