@@ -14,7 +14,7 @@ from switchy.dialplan.graph.kinds import Kind
 from switchy.dialplan.runtime.callmix import plan, sample
 from switchy.dialplan.runtime.engine import route_regex
 
-from .simulation import graph_of, route
+from tests.support.simulation import graph_of, route
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))
 

@@ -13,7 +13,7 @@ from switchy.dialplan.frontend.loader import load_text
 from switchy.dialplan.graph.compiler import CompileError, compile_program
 from switchy.dialplan.graph.kinds import Edge, Kind
 
-from .simulation import graph_of
+from tests.support.simulation import graph_of
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))
 KINDS = {"select", "dialplan", "guard", "reject", "table", "match", "condition", "action",

@@ -14,7 +14,7 @@ import pytest
 from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import Outcome
 
-from .emulated import EXAMPLES, Routed, serving
+from tests.support.dialplan_cluster import EXAMPLES, Routed, serving
 
 pytestmark = pytest.mark.emulator_only
 

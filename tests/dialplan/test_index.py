@@ -12,7 +12,7 @@ from switchy.dialplan import patterns
 from switchy.dialplan.graph.index import Entry, RouteIndex
 from switchy.dialplan.runtime.engine import Runtime
 
-from .simulation import graph_of, route
+from tests.support.simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"
 CID = "Caller-Caller-ID-Number"

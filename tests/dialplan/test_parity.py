@@ -22,8 +22,8 @@ from switchy.apps.routers import Router
 from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import EmulatedCluster
 
-from .. import seed_apps as seed
-from .emulated import sent_to, serving
+from tests.support import seed_apps as seed
+from tests.support.dialplan_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 
@@ -204,7 +204,7 @@ async def test_seed_example_sends_the_same_commands_as_python(name, cluster):
 
 
 def test_every_seed_example_has_a_parity_test():
-    from .emulated import EXAMPLES
+    from tests.support.dialplan_cluster import EXAMPLES
 
     seeds = {p.name for p in EXAMPLES.glob("seed_*.swr")}
     assert seeds == {name.split("@")[0] for name in PARITY}

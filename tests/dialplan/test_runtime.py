@@ -12,7 +12,7 @@ from switchy.dialplan.runtime.engine import Runtime
 from switchy.recording import RecordingController, simulated_session
 
 from . import pyhooks
-from .simulation import graph_of, route
+from tests.support.simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"
 

@@ -3,7 +3,7 @@
 import pytest
 from switchy_lsp.features.commands import CommandError, render_graph, simulate
 
-from .support import analysed
+from tests.support.lsp import analysed
 
 TEXT = '''handler bridge2dest(gateway=none, response=none) {
     if response { respond(response) stop }

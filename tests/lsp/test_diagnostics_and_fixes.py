@@ -8,7 +8,7 @@ from switchy_lsp.features.formatting import format_edits
 
 from switchy.dialplan.frontend.formatter import format_text
 
-from .support import analysed
+from tests.support.lsp import analysed
 
 
 def by_code(diags):

@@ -9,7 +9,7 @@ import pytest
 from switchy.dialplan.runtime.app import DialplanApp
 from switchy.emulator import EmulatedCluster
 
-from ..service.helpers import serving
+from tests.support.service_cluster import serving
 
 pytestmark = pytest.mark.emulator_only
 

@@ -11,7 +11,7 @@ import pytest
 
 from switchy.dialplan.graph import render
 
-from .support import EXAMPLES, lay_out, picture
+from tests.support.pictures import EXAMPLES, lay_out, picture
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

@@ -10,7 +10,7 @@ import pytest
 from switchy.dialplan.graph import render
 from switchy.dialplan.graph.render import drawer
 
-from .support import EXAMPLES, example, lay_out, picture
+from tests.support.pictures import EXAMPLES, example, lay_out, picture
 
 ROUTER_ROUTES = {  # route -> (dialplan, pattern as written), file order
     "international": ("default", "00(.*)|011(.*)"),

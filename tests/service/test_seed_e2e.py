@@ -19,8 +19,8 @@ from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
 from switchy.esl import InboundClient
 
-from .. import seed_apps as seed
-from .helpers import sent_to, serving
+from tests.support import seed_apps as seed
+from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 

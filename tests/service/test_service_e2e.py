@@ -12,7 +12,7 @@ from switchy import CommandFailed, event_callback
 from switchy.apps.routers import Router
 from switchy.esl import InboundClient
 
-from .helpers import sent_to, serving
+from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 

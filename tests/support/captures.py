@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 from switchy.esl.codec import url_decode
 from switchy.esl.frames import Frame, FrameParser
 
-VECTORS = Path(__file__).resolve().parent.parent / "esl" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "esl" / "vectors"
 REAL = VECTORS / "real"
 
 

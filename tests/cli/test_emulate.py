@@ -12,7 +12,7 @@ import pytest
 from switchy.emulator import EmulatedCluster
 from switchy.esl import InboundClient
 
-from .capture import Wire
+from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only
 

@@ -15,7 +15,7 @@ import pytest
 
 from switchy.emulator import EmulatedCluster
 
-from .emulated import EXAMPLES
+from tests.support.dialplan_cluster import EXAMPLES
 
 BIN = Path(sys.executable).parent / "switchy"
 SWITCHY = [str(BIN)] if BIN.exists() else [shutil.which("switchy") or "switchy"]

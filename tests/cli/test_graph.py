@@ -9,7 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .support import EXAMPLES, lay_out
+from tests.support.pictures import EXAMPLES, lay_out
 
 BIN = Path(sys.executable).parent / "switchy"
 SWITCHY = [str(BIN)] if BIN.exists() else [shutil.which("switchy") or "switchy"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from switchy.esl import Event, Frame, FrameParser, event_from_frame
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "esl" / "vectors"
 REAL = VECTORS / "real"
 
 
