@@ -13,9 +13,10 @@ import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from switchy.causes import normalize_cause
+
 from . import endpoints
 from .applications import UuidBridge, schedule_hangup, send_digits, start_recording, stop_recording
-from .causes import normalize_cause
 from .channel import CS_HANGUP, Channel
 from .session import Message, queue_message
 

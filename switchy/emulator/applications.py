@@ -12,8 +12,9 @@ import asyncio
 import re
 import uuid as uuidlib
 
+from switchy.causes import normalize_cause, sip_to_cause
+
 from . import endpoints
-from .causes import normalize_cause, sip_to_cause
 from .channel import (
     CS_EXCHANGE_MEDIA,
     CS_EXECUTE,

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from switchy.causes import CODE_OF
 from switchy.esl.codec import url_encode
 
-from .causes import CODE_OF
 from .events import EXTENDED_EVENTS, Block, EmuEvent, LineCache, micros
 
 if TYPE_CHECKING:

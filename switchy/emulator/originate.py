@@ -283,7 +283,7 @@ def _create(node: EmulatedNode, d: Dial, caller: Channel | None, cid_name: str |
         leg.cause = outcome.cause or "NORMAL_UNSPECIFIED"
         return leg
     if endpoint == "error":
-        from .causes import normalize_cause
+        from switchy.causes import normalize_cause
         leg.cause = normalize_cause(rest, "NORMAL_UNSPECIFIED")
         return leg
     if endpoint == "loopback":

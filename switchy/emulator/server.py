@@ -637,7 +637,7 @@ class Listener(asyncio.Protocol):
             loops = int(loops_text)
         except ValueError:
             loops = 1
-        from .causes import normalize_cause
+        from switchy.causes import normalize_cause
         msg = Message(command, app=(_header(headers, "execute-app-name") or "").strip(),
                       arg=arg or "", loops=loops,
                       event_lock=_true(_header(headers, "event-lock")),

@@ -16,8 +16,9 @@ import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from switchy.causes import CODE_OF
+
 from . import endpoints
-from .causes import CODE_OF
 from .channel import (
     CS_DESTROY,
     CS_EXECUTE,
