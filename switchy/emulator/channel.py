@@ -323,11 +323,6 @@ class Channel:
             self.set_var("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
         self.hangup(cause)
 
-    async def hangup_and_wait(self, cause: str = "NORMAL_CLEARING",
-                              timeout: float | None = 5.0) -> None:
-        self.remote_hangup(cause)
-        await self.wait_hangup(timeout)
-
     def send_dtmf(self, digits: str) -> None:
         """Digits arriving from the far end (RFC 2833)."""
         from .session import receive_dtmf
@@ -379,9 +374,6 @@ class Channel:
                     lines[name] = f"variable_{name}: {url_encode(variables[name])}\n"
             self._var_dirty.clear()
         return "".join(lines.values())  # type: ignore[arg-type]
-
-    def get_var(self, name: str) -> str | None:
-        return self.variables.get(name)
 
     # -- profile ----------------------------------------------------------------------------
 

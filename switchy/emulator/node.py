@@ -125,7 +125,6 @@ class EmulatedNode:
         self._head = ""
         self._source_lines: dict[str, str] = {}
         self._server: asyncio.base_events.Server | None = None
-        self._new_call_waiters: list[asyncio.Future[Channel]] = []
         self._heartbeat: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -318,10 +317,6 @@ class EmulatedNode:
         self.peak_sessions = max(self.peak_sessions, len(self.channels))
         self.log(5, f"New Channel {ch.name} [{ch.uuid}]", ch.uuid, "switch_channel.c",
                  "switch_channel_set_name", 1143)
-        waiters, self._new_call_waiters = self._new_call_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(ch)
 
     def channel_destroyed(self, ch: Channel) -> None:
         self.channels.pop(ch.uuid, None)
@@ -364,13 +359,6 @@ class EmulatedNode:
             elif command.line.startswith("api ") and uuid in command.line.split():
                 lines.append(command.line)
         return lines
-
-    async def wait_for_call(self, timeout: float | None = 5.0) -> Channel:
-        """The next channel created on this node."""
-        future: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
-        self._new_call_waiters.append(future)
-        async with asyncio.timeout(timeout):
-            return await future
 
     async def place_call(self, destination: str, caller_id_number: str = "1000", *,
                          caller_id_name: str | None = None, context: str = "default",
