@@ -59,13 +59,28 @@ real media.
 
 Timing: use bounded waits (``wait_event(..., timeout=)``), never sleeps; with a small
 ``time_scale`` media and ringing finish almost at once.
+
+Layout: each module imports only modules listed above it (``tests/test_import_graph.py``
+keeps it so); where a lower one must reach up it is handed what it needs.
+
+- ``events`` (event names, header blocks, frames), ``faults``, ``switchy.causes``
+- ``channel``: a call leg's state and header sets; its node is the ``ChannelHost`` protocol
+- ``endpoints`` (mod_sofia, mod_loopback), ``config`` (``NodeConfig``, ``Outcome``)
+- ``session``: the state machine, ``execute``, ``media_wait``, park, the message queue;
+  it runs applications from the table the node hands it
+- ``core``: ``NodeCore``, the node's state: channels, events, connections, log, lookups
+- ``originate`` (dial strings, new legs), ``applications`` (mod_dptools),
+  ``api_commands`` (mod_commands)
+- ``server``: the ESL ``Listener``, one per client connection
+- ``node``: ``EmulatedNode``, which listens and places calls; ``cluster``
 """
 
 from .channel import Bridge, CallerProfile, Channel
 from .cluster import EmulatedCluster
+from .config import NodeConfig, Outcome
+from .core import ReceivedCommand
 from .faults import Faults
-from .node import EmulatedNode, NodeConfig, ReceivedCommand
-from .originate import Outcome
+from .node import EmulatedNode
 
 __all__ = [
     "Bridge",

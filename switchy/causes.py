@@ -1,5 +1,7 @@
 """Hangup causes: FreeSWITCH's names and numbers, and the SIP code each one maps from.
 
+One table for all of switchy: the ``.swr`` language checks ``hangup(cause)`` against it
+and the emulator ends calls with it, so the two can never disagree about a cause.
 The table is ``switch_channel.c``'s cause list (Q.850 codes, then FreeSWITCH's own
 700+ codes); ``sip_to_cause`` is what mod_sofia turns a SIP final response into, so
 ``respond 486`` ends the call with USER_BUSY exactly as on a real node.
@@ -39,6 +41,7 @@ CAUSES: tuple[tuple[str, int], ...] = (
     ("INVALID_IDENTITY", 823), ("STALE_DATE", 824), ("REJECT_ALL", 825),
 )
 
+CAUSE_NAMES: tuple[str, ...] = tuple(name for name, _ in CAUSES)  # in the table's order
 CODE_OF: dict[str, int] = dict(CAUSES)
 NAME_OF: dict[int, str] = {code: name for name, code in CAUSES}
 
