@@ -8,8 +8,8 @@ the modules checked here. An import inside a function is allowed only where it d
 an optional or heavy dependency, and its line says so with a comment containing
 ``defer``.
 
-``CHECKED`` lists the parts of the package held to these rules so far; extend it as
-more of the package is untangled, until it is the whole package.
+Both import packages of the project are held to it: ``switchy`` and the language
+server's ``switchy_lsp``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,13 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "switchy"
+import networkx as nx
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE_ROOTS = (REPO / "switchy", REPO / "lsp" / "switchy_lsp")
 
 # Modules held to the rules: a dotted name covers that module and everything below it.
-CHECKED = (
-    "switchy.emulator",
-    "switchy.esl",
-    "switchy.node",
-    "switchy.service",
-    "switchy.call",
-    "switchy.session",
-)
+CHECKED = ("switchy", "switchy_lsp")
 
 
 @dataclass(frozen=True)
@@ -43,13 +39,14 @@ class Import:
     deferred: bool  # its lines carry a comment containing "defer"
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def all_modules() -> dict[str, Path]:
-    return {module_name(path): path for path in sorted(PACKAGE_ROOT.rglob("*.py"))}
+    return {module_name(path, root): path for root in PACKAGE_ROOTS
+            for path in sorted(root.rglob("*.py"))}
 
 
 def is_checked(name: str) -> bool:
@@ -114,52 +111,10 @@ def import_graph() -> dict[str, list[Import]]:
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected components with more than one module (or a self-import)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    counter = 0
-
-    def connect(start: str) -> None:  # Tarjan's algorithm, iterative
-        nonlocal counter
-        work = [(start, iter(sorted(graph[start])))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, successors = work[-1]
-            for succ in successors:
-                if succ not in index:
-                    index[succ] = low[succ] = counter
-                    counter += 1
-                    stack.append(succ)
-                    on_stack.add(succ)
-                    work.append((succ, iter(sorted(graph[succ]))))
-                    break
-                if succ in on_stack:
-                    low[node] = min(low[node], index[succ])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    if len(component) > 1 or node in graph[node]:
-                        found.append(sorted(component))
-
-    for name in sorted(graph):
-        if name not in index:
-            connect(name)
-    return found
+    g = nx.DiGraph([(a, b) for a, targets in graph.items() for b in targets])
+    g.add_nodes_from(graph)
+    return sorted(sorted(c) for c in nx.strongly_connected_components(g)
+                  if len(c) > 1 or any(g.has_edge(n, n) for n in c))
 
 
 def test_checked_modules_exist() -> None:

@@ -238,7 +238,7 @@ class Channel:
         self.pending_apps: list[tuple[str, str]] | None = None  # for an originated leg
         self.in_park = False
         self.dialer: Any = None  # who waits for this leg to answer (a Channel or Waiter)
-        self.outcome: Any = None  # what the far end does (originate.Outcome), outbound legs
+        self.outcome: Any = None  # what the far end does (config.DialOutcome), outbound legs
         self.ring_timeout = 60.0
         # the session (session.py) and its plumbing
         self.queue: list[Message] = []

@@ -2,7 +2,7 @@
 
 ``NodeConfig`` holds what a node's XML configuration would say (dialplan contexts,
 gateways, registered users, the event socket's ACL) and how fast emulated time runs;
-``Outcome`` is the rule a test sets for a destination: answer, busy, no answer...
+``DialOutcome`` is the rule a test sets for a destination: answer, busy, no answer...
 Both are plain data, read by the node and by the code that dials and runs calls.
 """
 
@@ -42,7 +42,7 @@ class NodeConfig:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DialOutcome:
     """What the far end of a dialled leg does. Times are nominal seconds."""
 
     kind: str = "answer"  # answer, busy, no_answer, reject
@@ -54,31 +54,31 @@ class Outcome:
 
     @classmethod
     def answer(cls, *, ring: float = 0.0, early_media: bool = False,
-               talk: float | None = None) -> Outcome:
+               talk: float | None = None) -> DialOutcome:
         return cls("answer", None, ring, early_media, talk)
 
     @classmethod
-    def busy(cls, *, ring: float = 0.0) -> Outcome:
+    def busy(cls, *, ring: float = 0.0) -> DialOutcome:
         return cls("busy", "USER_BUSY", ring)
 
     @classmethod
-    def no_answer(cls) -> Outcome:
+    def no_answer(cls) -> DialOutcome:
         """Rings until the originate/bridge timeout, then NO_ANSWER."""
         return cls("no_answer", "NO_ANSWER")
 
     @classmethod
-    def reject(cls, cause: str = "CALL_REJECTED", *, ring: float = 0.0) -> Outcome:
+    def reject(cls, cause: str = "CALL_REJECTED", *, ring: float = 0.0) -> DialOutcome:
         return cls("reject", cause, ring)
 
     @classmethod
-    def unregistered(cls) -> Outcome:
+    def unregistered(cls) -> DialOutcome:
         return cls("fail", "USER_NOT_REGISTERED", create_channel=False)
 
     @classmethod
-    def invalid_gateway(cls) -> Outcome:
+    def invalid_gateway(cls) -> DialOutcome:
         return cls("fail", "INVALID_GATEWAY", create_channel=False)
 
     @classmethod
-    def fail(cls, cause: str) -> Outcome:
+    def fail(cls, cause: str) -> DialOutcome:
         """Fail before a channel is created (as an unknown endpoint or profile does)."""
         return cls("fail", cause, create_channel=False)

@@ -28,7 +28,7 @@ from switchy.esl.codec import url_encode
 
 from . import session
 from .channel import Channel
-from .config import NodeConfig, Outcome
+from .config import DialOutcome, NodeConfig
 from .events import SOURCES, Block, Clock, EmuEvent, LineCache
 from .faults import Connection, Faults
 from .session import AppFunc
@@ -103,7 +103,7 @@ class NodeCore:
         self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[asyncio.TimerHandle] = []
-        self.outcomes: list[tuple[re.Pattern[str], Outcome]] = []
+        self.outcomes: list[tuple[re.Pattern[str], DialOutcome]] = []
         self.sessions_since_startup = 0
         self.peak_sessions = 0
         self.has_listeners = False
@@ -312,18 +312,18 @@ class NodeCore:
             return None
         return [("park", "")]
 
-    def set_outcome(self, pattern: str, outcome: Outcome) -> None:
+    def set_outcome(self, pattern: str, outcome: DialOutcome) -> None:
         """Dial strings matching ``pattern`` (a regex, searched) end as ``outcome``.
 
         Later rules win over earlier ones; unmatched destinations answer at once.
         """
         self.outcomes.insert(0, (re.compile(pattern), outcome))
 
-    def outcome_for(self, url: str) -> Outcome:
+    def outcome_for(self, url: str) -> DialOutcome:
         for pattern, outcome in self.outcomes:
             if pattern.search(url):
                 return outcome
-        return Outcome.answer()
+        return DialOutcome.answer()
 
     def sofia_profile_address(self, profile: str) -> tuple[str, int]:
         return self.config.ipv4, self.config.sofia_profiles.get(profile, 5060)

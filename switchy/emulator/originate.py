@@ -17,7 +17,7 @@ from switchy.causes import normalize_cause
 
 from . import endpoints
 from .channel import CS_CONSUME_MEDIA, CS_INIT, CS_ROUTING, Channel
-from .config import Outcome
+from .config import DialOutcome
 from .session import Run, idle, loopback_inbound_flow, media_wait, start
 
 if TYPE_CHECKING:
@@ -333,7 +333,7 @@ def _watch(ch: Channel, caller: Channel | None) -> None:
 
 async def _far_end_flow(ch: Channel) -> None:
     """An outbound leg: the far end behaves as the node's outcome rule says."""
-    outcome: Outcome = ch.outcome
+    outcome: DialOutcome = ch.outcome
     timeout = ch.ring_timeout
     if outcome.kind == "answer":
         if outcome.ring > 0 or outcome.early_media:

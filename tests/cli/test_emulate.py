@@ -11,7 +11,6 @@ import pytest
 
 from switchy.emulator import EmulatedCluster
 from switchy.esl import InboundClient
-
 from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from switchy.emulator import EmulatedCluster
-
 from tests.support.dialplan_cluster import EXAMPLES
 
 BIN = Path(sys.executable).parent / "switchy"

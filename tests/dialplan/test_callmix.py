@@ -11,9 +11,9 @@ from switchy.apps.routers import Router
 from switchy.dialplan import patterns
 from switchy.dialplan.build import build
 from switchy.dialplan.graph.kinds import Kind
-from switchy.dialplan.runtime.callmix import plan, sample
+from switchy.dialplan.patterns import sample
+from switchy.dialplan.runtime.callmix import plan
 from switchy.dialplan.runtime.engine import route_regex
-
 from tests.support.simulation import graph_of, route
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))

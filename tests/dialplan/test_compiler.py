@@ -12,7 +12,6 @@ from switchy.dialplan.build import build, build_text
 from switchy.dialplan.frontend.loader import load_text
 from switchy.dialplan.graph.compiler import CompileError, compile_program
 from switchy.dialplan.graph.kinds import Edge, Kind
-
 from tests.support.simulation import graph_of
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from switchy.dialplan import patterns
 from switchy.dialplan.graph.index import Entry, RouteIndex
 from switchy.dialplan.runtime.engine import Runtime
-
 from tests.support.simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"

@@ -21,7 +21,6 @@ from switchy import Service, event_callback
 from switchy.apps.routers import Router
 from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import EmulatedCluster
-
 from tests.support import seed_apps as seed
 from tests.support.dialplan_cluster import sent_to, serving
 

@@ -10,9 +10,9 @@ import pytest
 
 from switchy.dialplan.runtime.engine import Runtime
 from switchy.recording import RecordingController, simulated_session
+from tests.support.simulation import graph_of, route
 
 from . import pyhooks
-from tests.support.simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"
 

@@ -12,7 +12,6 @@ import re
 import pytest
 
 from switchy.emulator import EmulatedCluster
-
 from tests.support.captures import Wire, channel_differences, read_file, sequence
 
 pytestmark = pytest.mark.emulator_only  # the emulator compared with the captures

@@ -8,7 +8,6 @@ import pytest
 
 from switchy.esl import Event
 from switchy.esl.events import event_frame
-
 from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only  # calls are placed from Python
@@ -209,7 +208,6 @@ async def test_a_client_that_does_not_read_loses_events_then_its_connection(node
 ])
 def test_the_emulators_serializer_rebuilds_captured_frames_byte_for_byte(name, fmt):
     from switchy.emulator.events import Block, EmuEvent, LineCache
-
     from tests.support.captures import parse_all, read_file
     raw = read_file(name)
     frame = parse_all(raw)[0]

@@ -9,7 +9,6 @@ import pytest
 
 from switchy.emulator.faults import GARBAGE
 from switchy.esl import CommandTimeout, InboundClient
-
 from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchy.emulator import EmulatedCluster, EmulatedNode
-
 from tests.support.captures import VECTORS, Wire, read_file
 
 pytestmark = pytest.mark.emulator_only  # the emulator's bytes against the captured ones

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from switchy.emulator import EmulatedCluster
-
 from tests.support.captures import Seen, Wire, channel_differences, labels, read_file, sequence
 
 pytestmark = pytest.mark.emulator_only  # the call is placed with the emulator's Python API

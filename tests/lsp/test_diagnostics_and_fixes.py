@@ -7,7 +7,6 @@ from switchy_lsp.features.diagnostics import lsp_diagnostics
 from switchy_lsp.features.formatting import format_edits
 
 from switchy.dialplan.frontend.formatter import format_text
-
 from tests.support.lsp import analysed
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from switchy.dialplan.runtime.app import DialplanApp
 from switchy.emulator import EmulatedCluster
-
 from tests.support.service_cluster import serving
 
 pytestmark = pytest.mark.emulator_only

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from switchy.dialplan.graph import render
-
 from tests.support.pictures import EXAMPLES, lay_out, picture
 
 SVG = "{http://www.w3.org/2000/svg}"

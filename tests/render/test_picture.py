@@ -9,7 +9,6 @@ import pytest
 
 from switchy.dialplan.graph import render
 from switchy.dialplan.graph.render import drawer
-
 from tests.support.pictures import EXAMPLES, example, lay_out, picture
 
 ROUTER_ROUTES = {  # route -> (dialplan, pattern as written), file order

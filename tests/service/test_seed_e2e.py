@@ -18,7 +18,6 @@ import pytest
 from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
 from switchy.esl import InboundClient
-
 from tests.support import seed_apps as seed
 from tests.support.service_cluster import sent_to, serving
 

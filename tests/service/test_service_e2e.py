@@ -11,7 +11,6 @@ import pytest
 from switchy import CommandFailed, event_callback
 from switchy.apps.routers import Router
 from switchy.esl import InboundClient
-
 from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only

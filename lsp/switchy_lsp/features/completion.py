@@ -1,3 +1,4 @@
+
 """Completion: what may be typed at the cursor, as the grammar and the program see it.
 
 - declarations at the top level (``route``, ``handler``, ...) and in a ``dialplan`` block;
@@ -25,7 +26,7 @@ from pathlib import Path
 import attrs
 from lsprotocol import types
 
-from switchy.dialplan import headers
+from switchy.dialplan import ast, headers
 from switchy.dialplan.actions import ACTIONS, Action
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
 from switchy.dialplan.language import DECLARATIONS, DIALPLAN_DECLARATIONS, KEYWORD_DOCS
@@ -237,8 +238,6 @@ def _code(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
 
 
 def _declarations(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
-    from switchy.dialplan import ast
-
     inside = any(isinstance(n, ast.Dialplan) for n in ast.enclosing(analysis.module, cursor.offset))
     for word in DIALPLAN_DECLARATIONS if inside else DECLARATIONS:
         items.add(word, types.CompletionItemKind.Keyword, "keyword",
@@ -312,8 +311,6 @@ def _choices(items: _Items, analysis: Analysis, cursor: Cursor, quoted: bool) ->
 
 
 def _expression(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
-    from switchy.dialplan import ast
-
     time_word = _time_word_before(cursor)
     if time_word is not None:
         for value in WEEKDAYS if time_word == "weekday" else MONTHS:

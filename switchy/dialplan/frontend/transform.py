@@ -12,6 +12,7 @@ from collections.abc import Callable
 from lark import Token, Transformer, Tree, v_args
 
 from switchy.dialplan import ast
+from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.strings import literal_body, split_fstring, unescape
 
 # parse_fstring_expr(text, span_of_first_char) -> (expr or None, diagnostics)
@@ -255,7 +256,6 @@ class ToAst(Transformer):
         span = self._tok(tok)
         body, body_offset = literal_body(raw)
         pieces, errors = split_fstring(body)
-        from switchy.dialplan import diagnostics as dg
 
         def at(offset: int, length: int = 1) -> ast.Span:
             col = span.column + body_offset + offset

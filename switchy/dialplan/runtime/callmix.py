@@ -9,7 +9,6 @@ its dialplan is selected by — and a few numbers nothing matches.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -17,100 +16,6 @@ import networkx as nx
 from switchy.dialplan import ast, patterns
 from switchy.dialplan.graph.kinds import Edge, Kind, Role
 from switchy.dialplan.language import DEFAULT_DIALPLAN, DEFAULT_FIELD
-
-try:  # Python 3.11+: the regex parser moved
-    import re._constants as _c
-    import re._parser as _p
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
-
-_DIGITS = "0123456789"
-_WORD = "abcdefghijklmnopqrstuvwxyz" + _DIGITS
-
-
-class _GiveUp(Exception):
-    pass
-
-
-def sample(pattern: str, rng: random.Random) -> str | None:
-    """A value ``pattern`` matches (as ``patterns.match`` reads it), or None if none found."""
-    regex = patterns.to_regex(pattern)
-    try:
-        parsed = _p.parse(regex)
-    except re.error:
-        return None
-    for _ in range(20):
-        groups: dict[int, str] = {}
-        try:
-            value = _gen(parsed, rng, groups)
-        except _GiveUp:
-            return None
-        if patterns.match(pattern, value) is not None:
-            return value
-    return None
-
-
-def _gen(items, rng: random.Random, groups: dict[int, str]) -> str:
-    out = []
-    for op, arg in items:
-        out.append(_one(op, arg, rng, groups))
-    return "".join(out)
-
-
-def _one(op, arg, rng: random.Random, groups: dict[int, str]) -> str:
-    if op is _c.LITERAL:
-        return chr(arg)
-    if op is _c.NOT_LITERAL:
-        return "1" if chr(arg) != "1" else "2"
-    if op is _c.ANY:
-        return rng.choice(_DIGITS)
-    if op is _c.IN:
-        return _in(arg, rng)
-    if op is _c.BRANCH:
-        return _gen(rng.choice(arg[1]), rng, groups)
-    if op is _c.SUBPATTERN:
-        group, _add, _del, body = arg
-        text = _gen(body, rng, groups)
-        if group is not None:
-            groups[group] = text
-        return text
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-        low, high, body = arg
-        if high is _c.MAXREPEAT:  # `.*`, `\d+`: a phone-number-like run
-            count = rng.randint(max(low, 4), max(low, 4) + 6)
-        else:
-            count = rng.randint(low, min(high, low + 6))
-        return "".join(_gen(body, rng, groups) for _ in range(count))
-    if op is _c.AT:
-        return ""
-    if op is _c.GROUPREF:
-        return groups.get(arg, "")
-    if op is getattr(_c, "ATOMIC_GROUP", None):
-        return _gen(arg, rng, groups)
-    raise _GiveUp(str(op))
-
-
-def _in(items, rng: random.Random) -> str:
-    negate = any(op is _c.NEGATE for op, _ in items)
-    allowed: list[str] = []
-    for op, arg in items:
-        if op is _c.LITERAL:
-            allowed.append(chr(arg))
-        elif op is _c.RANGE:
-            low, high = arg
-            allowed.extend(chr(c) for c in range(low, min(high, low + 64) + 1))
-        elif op is _c.CATEGORY:
-            allowed.extend({_c.CATEGORY_DIGIT: _DIGITS, _c.CATEGORY_WORD: _WORD,
-                            _c.CATEGORY_SPACE: " "}.get(arg, ""))
-    if negate:
-        choices = [c for c in _WORD + "+*#" if c not in allowed]
-        return rng.choice(choices) if choices else "~"
-    if not allowed:
-        raise _GiveUp("empty class")
-    digits = [c for c in allowed if c.isdigit()]
-    return rng.choice(digits or allowed)
-
 
 # -- calls ---------------------------------------------------------------------------------
 
@@ -164,7 +69,7 @@ def equalities(expr: ast.Expr | None) -> dict[str, str]:
         out[expr.left.name] = str(expr.right.value)
     elif isinstance(expr, ast.Compare) and expr.op == "=~" and isinstance(expr.left, ast.Name) \
             and isinstance(expr.right, ast.Str) and settable(expr.left.name):
-        value = sample(expr.right.value, random.Random(expr.right.value))
+        value = patterns.sample(expr.right.value, random.Random(expr.right.value))
         if value is not None:
             out[expr.left.name] = value
     return out
@@ -218,7 +123,7 @@ def plan(graph: nx.DiGraph, count: int, seed: int | None = None) -> list[Planned
     usable = []
     for t in templates(graph):
         if (t.field is None and t.pattern is not None) or t.pattern is None \
-                or sample(t.pattern, rng) is not None:
+                or patterns.sample(t.pattern, rng) is not None:
             usable.append(t)
     calls = []
     for i in range(count if usable else 0):
@@ -226,9 +131,9 @@ def plan(graph: nx.DiGraph, count: int, seed: int | None = None) -> list[Planned
         headers = dict(t.base)
         if t.field is None and t.pattern is not None:  # a miss
             headers[DEFAULT_FIELD] = t.pattern + "".join(
-                rng.choice(_DIGITS) for _ in range(6))
+                rng.choice("0123456789") for _ in range(6))
         elif t.pattern is not None and t.field is not None:
-            headers[t.field] = sample(t.pattern, rng) or ""
+            headers[t.field] = patterns.sample(t.pattern, rng) or ""
         headers.setdefault(DEFAULT_FIELD, str(rng.randint(2000, 2999)))
         calls.append(PlannedCall(t.purpose, headers))
     return calls
