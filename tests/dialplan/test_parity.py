@@ -1,7 +1,7 @@
 """Parity: every seed example, run as .swr and as the seed's Python ``@router.route`` code,
 sends the same commands for the same calls on the same emulated cluster.
 
-The Python side is the seed's code as written (``tests/seed_apps.py``), on a Router that
+The Python side is the seed's code as written (``tests/support/seed_apps.py``), on a Router that
 knows when it is done with a call; both sides read one injected clock and one seeded
 generator.
 """
