@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Span:
-    """A region of one source file: 1-based line/column, end exclusive, plus offsets."""
+class Span(NamedTuple):
+    """A region of one source file: 1-based line/column, end exclusive, plus offsets.
+
+    A named tuple (immutable, hashable): a large dialplan has hundreds of thousands of
+    spans, and a tuple is made three times faster than a frozen dataclass and takes a
+    third of its memory."""
 
     file: str
     line: int

@@ -1,64 +1,29 @@
 """Read .swr text into an AST, collecting syntax diagnostics instead of raising.
 
-The grammar lives in ``grammar/swr.lark`` at the top of the repository; the wheel
-carries it as ``switchy/grammar/swr.lark`` (pyproject force-include). An editable
-install has no such copy, so the loader falls back to the source tree.
+Text the grammar accepts goes through ``lalr``'s fast loop; at the first mistake the file
+is parsed again by ``recovery``, which reports each mistake and builds what it can. Both
+build the AST during the parse (``transform.ToAst``), from ``grammar/swr.lark``.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput
+from lark import Token
+from lark.exceptions import UnexpectedCharacters
 from lark.lexer import BasicLexer, LexerThread
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.frontend import lalr
 from switchy.dialplan.frontend.gcpause import collector_paused
+from switchy.dialplan.frontend.grammar import GRAMMAR_NAME, grammar_path, grammar_text, lark_parser
 from switchy.dialplan.frontend.recovery import Recovered, RecoveringParse, Vocabulary
 from switchy.dialplan.frontend.transform import ToAst
 
-GRAMMAR_NAME = "swr.lark"
-
-
-def grammar_path() -> Path:
-    """Where swr.lark is: package data in a wheel, else ``<repo>/grammar/``."""
-    try:
-        packaged = resources.files("switchy").joinpath("grammar", GRAMMAR_NAME)
-        if packaged.is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        pass
-    source_tree = Path(__file__).resolve().parents[3] / "grammar" / GRAMMAR_NAME
-    if source_tree.is_file():
-        return source_tree
-    raise FileNotFoundError(
-        f"switchy's grammar {GRAMMAR_NAME} is neither installed with the package nor in "
-        f"the source tree ({source_tree}); reinstall switchy"
-    )
-
-
-def grammar_text() -> str:
-    return grammar_path().read_text(encoding="utf-8")
-
-
-@functools.cache
-def lark_parser(strict: bool = False) -> Lark:
-    """The LALR parser (built once per process; ``cache=True`` keeps later starts fast)."""
-    options = dict(
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        start=["start", "fstring_expr"],
-    )
-    if strict:
-        return Lark(grammar_text(), strict=True, **options)
-    return Lark(grammar_text(), cache=True, **options)
+__all__ = ["GRAMMAR_NAME", "ParseResult", "clean", "expected_next", "find_comments",
+           "grammar_path", "grammar_text", "lark_parser", "parse", "tokens"]
 
 
 @functools.cache
@@ -89,27 +54,46 @@ def clean(text: str) -> str:
 def parse(text: str, file: str = "<string>") -> ParseResult:
     """Parse one .swr file. Never raises on bad input: problems become diagnostics."""
     text = clean(text)
-    parser = lark_parser()
-    # Most files have no mistake: Lark's own loop is about twice as fast as feeding it
-    # token by token, so recovery only starts when that fails.
+    fexpr = functools.partial(_parse_fstring_expr, file=file)
+    comment_offsets: list[tuple[int, int]] = []
     with collector_paused():
-        try:
-            outcome = Recovered(parser.parse(text, start="start"), clean_end=True)
-        except UnexpectedInput:
-            outcome = RecoveringParse(parser, _vocabulary(), text, file, "start").run()
-    transformer = ToAst(file, fexpr=functools.partial(_parse_fstring_expr, file=file))
-    module = None
-    if outcome.tree is not None:
-        try:
-            module = transformer.transform(outcome.tree)
-        except Exception as exc:  # a recovered tree the transformer did not foresee
-            outcome.diagnostics.append(dg.make(
-                "SWR101", f"cannot make sense of this file ({type(exc).__name__})",
+        outcome, builder, fast = _parse(text, file, "start", fexpr, comments=comment_offsets)
+    if not fast or lalr.tables() is None:
+        comments = find_comments(text, file)
+    else:  # the fast loop saw every comment
+        comments = [ast.Comment(text[start:end].rstrip("\r"), span=builder.span(start, end))
+                    for start, end in comment_offsets]
+    module = outcome.tree
+    diags = outcome.diagnostics
+    if module is not None:  # (recovery gave up: nothing built is kept, nor its findings)
+        if builder.failure is not None:  # a recovered shape the AST builder did not foresee
+            diags.append(dg.make(
+                "SWR101", f"cannot make sense of this file ({type(builder.failure).__name__})",
                 ast.Span.unknown(file)))
+            module = None
+        diags += builder.diagnostics
     if not isinstance(module, ast.Module):
         module = ast.Module([], span=ast.Span(file, 1, 1, 1, 1, 0, 0))
-    diags = outcome.diagnostics + transformer.diagnostics
-    return ParseResult(module, diags, find_comments(text, file), text, outcome.clean_end)
+    return ParseResult(module, diags, comments, text, outcome.clean_end)
+
+
+def _parse(text: str, file: str, start: str, fexpr=None, span_of=None,
+           comments: list | None = None) -> tuple[Recovered, ToAst, bool]:
+    """The AST of ``text`` (``Recovered.tree``), the builder that made it (its f-string
+    diagnostics, its failure) and whether the fast loop read it all. Most text has no
+    mistake: the fast loop reads it (and records the comments' offsets in ``comments``);
+    recovery starts over only when that fails."""
+    builder = ToAst(file, text, fexpr)
+    try:
+        tree = lalr.parse(text, start, builder, comments)
+        return Recovered(tree, clean_end=True), builder, True
+    except lalr.Bail:
+        pass
+    builder = ToAst(file, text, fexpr)  # forget what the failed attempt collected
+    outcome = RecoveringParse(lalr.AstParser(lark_parser(), builder), _vocabulary(), text,
+                              file, start, span_of=span_of).run()
+    outcome.tree = lalr.unwrap(outcome.tree)
+    return outcome, builder, False
 
 
 def expected_next(text: str) -> set[str]:
@@ -162,15 +146,12 @@ def _parse_fstring_expr(text: str, where: ast.Span, file: str):
         return ast.Span(file, where.line, col, where.line, max(end_col, col + 1), start,
                         start + len(tok))
 
-    outcome = RecoveringParse(lark_parser(), _vocabulary(), text, file, "fstring_expr",
-                              span_of=shift).run()
+    outcome, builder, _ = _parse(text, file, "fstring_expr", span_of=shift)
     diags = [dg.make("SWR105", f"in f-string: {d.message}", d.span) for d in outcome.diagnostics]
-    if outcome.tree is None:
+    expr = outcome.tree
+    if expr is None or builder.failure is not None:
         return None, diags
-    try:
-        expr = ToAst(file).transform(outcome.tree)
-    except Exception:
-        return None, diags
+
     def moved(s: ast.Span) -> ast.Span:
         return ast.Span(file, where.line, where.column + s.column - 1, where.line,
                         where.column + s.end_column - 1, where.start + s.start,

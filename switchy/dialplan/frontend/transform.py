@@ -1,15 +1,23 @@
-"""Lark parse tree → AST dataclasses, attaching a source span to every node.
+"""The AST built rule by rule during the parse, a source span on every node.
 
-The tree may come from a parse that recovered from errors (see ``recovery``), so every
-shape the grammar allows is handled and nothing here raises on user input.
+``ToAst`` has one method per rule (or alias) of ``grammar/swr.lark``; ``lalr`` calls it at
+each reduction with the rule's children as Lark's tree builder would pass them (anonymous
+tokens dropped, ``None`` for an absent ``[optional]``). A method marked
+``@v_args(meta=True)`` also gets the span of all the rule covers, keywords and brackets
+included. No parse tree is built: that tree and a second walk over it cost more than the
+parse itself on a large file.
+
+The parse may be one that recovered from errors (see ``recovery``), so every shape the
+grammar allows is handled and nothing here raises on user input.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree, v_args
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
@@ -32,6 +40,14 @@ def _tok_span(file: str, tok: Token) -> ast.Span:
 def _join(file: str, first: ast.Span, last: ast.Span) -> ast.Span:
     return ast.Span(file, first.line, first.column, last.end_line, last.end_column,
                     first.start, last.end)
+
+
+def _newline_offsets(text: str) -> list[int]:
+    out, at = [], text.find("\n")
+    while at != -1:
+        out.append(at)
+        at = text.find("\n", at + 1)
+    return out
 
 
 def parse_time(raw: str) -> dt.time | None:
@@ -57,22 +73,38 @@ def parse_datetime(raw: str) -> dt.datetime | None:
     return dt.datetime.combine(day, tod)
 
 
-class ToAst(Transformer):
-    """Build the AST. ``fexpr`` parses the ``{...}`` parts of f-strings."""
+class ToAst:
+    """Build the AST of one parse of ``text``. ``fexpr`` parses the ``{...}`` parts of
+    f-strings. A method that raises (it should never) is recorded in ``failure``: the
+    parse goes on, and the caller reports the file as one it cannot make sense of."""
 
-    def __init__(self, file: str, fexpr: FExprParser | None = None):
-        super().__init__(visit_tokens=False)
+    def __init__(self, file: str, text: str, fexpr: FExprParser | None = None):
         self.file = file
+        self.text = text
         self.fexpr = fexpr
         self.diagnostics: list = []
+        self.failure: Exception | None = None
+        self._newlines: list[int] | None = None
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _span(self, meta) -> ast.Span:
-        if getattr(meta, "empty", True):
+    def span(self, start: int | None, end: int | None) -> ast.Span:
+        """The span from offset ``start`` to ``end`` of the text (None: nothing covered)."""
+        if start is None or end is None:
             return ast.Span.unknown(self.file)
-        return ast.Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column,
-                        meta.start_pos, meta.end_pos)
+        line, column = self._line_column(start)
+        end_line, end_column = self._line_column(end)
+        return ast.Span(self.file, line, column, end_line, end_column, start, end)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        newlines = self._newlines
+        if newlines is None:
+            newlines = self._newlines = _newline_offsets(self.text)
+        before = bisect.bisect_left(newlines, offset)
+        return before + 1, offset - (newlines[before - 1] + 1 if before else 0) + 1
+
+    def _span(self, meta: ast.Span) -> ast.Span:
+        return meta  # the parser hands a ``meta=True`` method the span itself
 
     def _ident(self, tok: Token | ast.Name | None) -> ast.Ident | None:
         if tok is None:
