@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import TextIO
 
@@ -22,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # One shot: all it reads stays alive to the end, so the cycle collector would only walk
+    # the whole heap again and again (a third of the time on 100,000 routes) for nothing.
+    gc.disable()
     program, diags = check_paths(args.paths)
     if args.quiet:
         diags = [d for d in diags if d.is_error]

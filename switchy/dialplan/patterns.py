@@ -62,6 +62,22 @@ def to_regex(pattern: str) -> str:
     return asterisk_to_regex(pattern) if is_asterisk(pattern) else pattern
 
 
+# Letters and digits only, maybe between ^ and $ (the common DID route, ``^5551234567$``):
+# no regex needs reading or compiling to know it is valid, has no groups, and — with the
+# ``$`` — matches exactly that text.
+_PLAIN = re.compile(r"\^?([0-9A-Za-z]*)(\$?)")
+
+
+def is_plain(pattern: str) -> bool:
+    """Is ``pattern`` letters and digits only, maybe between ``^`` and ``$``?"""
+    return _PLAIN.fullmatch(pattern) is not None
+
+
+def is_valid(pattern: str) -> bool:
+    """Does ``pattern`` compile? (Without compiling a plain one.)"""
+    return is_plain(pattern) or compile_pattern(pattern)[1] is None
+
+
 @dataclass(frozen=True)
 class PatternError:
     message: str
@@ -122,7 +138,7 @@ def literal_prefix(pattern: str) -> str:
     optional. The route index relies on this being a *guaranteed* prefix.
     """
     regex = to_regex(pattern)
-    if _has_top_level_alternation(regex):
+    if "|" in regex and _has_top_level_alternation(regex):
         return ""
     i = 0
     if regex.startswith("^"):
@@ -177,6 +193,9 @@ def _has_top_level_alternation(regex: str) -> bool:
 
 def is_exact_literal(pattern: str) -> str | None:
     """For ``^abc$`` (or ``_abc``) the literal ``abc``: such a route matches one value only."""
+    plain = _PLAIN.fullmatch(pattern)
+    if plain is not None:
+        return plain.group(1) if plain.group(2) else None
     regex = to_regex(pattern)
     if not regex.endswith("$") or regex.endswith("\\$"):
         return None

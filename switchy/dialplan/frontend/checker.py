@@ -544,6 +544,8 @@ class Checker:
     # -- strings and regexes -----------------------------------------------------------
 
     def check_regex(self, s: ast.Str) -> tuple[int, set[str]]:
+        if patterns.is_plain(s.value):  # ^5551234567$: valid, no groups, nothing to compile
+            return 0, set()
         compiled, error = patterns.compile_pattern(s.value)
         if error is not None:
             span = s.span
@@ -636,7 +638,7 @@ class Checker:
         for route in dialplan.routes:
             fld, text = _route_key(route)
             culprit = catch_all
-            if culprit is None and text is not None and patterns.compile_pattern(text)[1] is None:
+            if culprit is None and text is not None and patterns.is_valid(text):
                 literal = patterns.is_exact_literal(text)
                 if literal is not None:
                     culprit = exact.get((fld, literal))
@@ -666,7 +668,7 @@ class Checker:
                 continue
             if text is None:
                 catch_all = catch_all or route
-            elif patterns.compile_pattern(text)[1] is None:
+            elif patterns.is_valid(text):
                 literal = patterns.is_exact_literal(text)
                 if literal is not None:
                     exact.setdefault((fld, literal), route)

@@ -341,12 +341,10 @@ def parse(text: str, start: str, builder: ToAst, comments: list | None = None):
     comment_type = t.comment_type
     end_state = t.end_states[start]
     state = t.start_states[start]
-    # The parser's stacks: states, and for each symbol its value and the offsets it covers
-    # (None for a rule that matched nothing).
-    states = [state]
-    values: list = []
-    starts: list = []
-    ends: list = []
+    # The parser's stack, four entries per symbol: the state after it, its value, and the
+    # offsets it covers (None for a rule that matched nothing); a first, empty symbol
+    # holds the start state.
+    stack: list = [state, None, None, None]
     pos, size_of_text = 0, len(text)
     line, line_start = 1, 0
     while True:
@@ -405,44 +403,39 @@ def parse(text: str, start: str, builder: ToAst, comments: list | None = None):
                 if token is None and type_ is END:
                     raise Bail
                 state = action
-                states.append(state)
-                values.append(token)
-                starts.append(pos)
-                ends.append(stop)
+                stack += (state, token, pos, stop)
                 break
             if action.passthrough:  # only the state changes, maybe over several rules
-                key = (states[-2], state, type_)
+                key = (stack[-8], state, type_)
                 state = chains.get(key)
                 if state is None:
                     state = chains[key] = _chain(t, key, end_state)
-                states[-1] = state
+                stack[-4] = state
             else:
                 size = action.size
                 if size:
-                    children = values[-size:]
-                    first = starts[-size]
+                    top = stack[-4 * size:]
+                    del stack[-4 * size:]
+                    children = top[1::4]
+                    first = top[2]
                     if first is None:
-                        for first in starts[-size:]:
+                        for first in top[2::4]:
                             if first is not None:
                                 break
-                    last = ends[-1]
+                    last = top[-1]
                     if last is None:
-                        for last in reversed(ends[-size:]):
+                        for last in reversed(top[3::4]):
                             if last is not None:
                                 break
-                    del states[-size:], values[-size:], starts[-size:], ends[-size:]
                 else:
                     children, first, last = [], None, None
                 value = build(action, builder, children, first, last)
                 if isinstance(value, Token):  # a bare token keeps its own place (as in Lark)
                     first, last = value.start_pos, value.end_pos
-                state = gotos[states[-1]][action.origin]
-                states.append(state)
-                values.append(value)
-                starts.append(first)
-                ends.append(last)
+                state = gotos[stack[-4]][action.origin]
+                stack += (state, value, first, last)
             if state == end_state and type_ is END:
-                return values[-1]
+                return stack[-3]
         pos = after
 
 

@@ -27,6 +27,9 @@ from switchy.dialplan.frontend.strings import literal_body, split_fstring, unesc
 FExprParser = Callable[[str, ast.Span], tuple[ast.Expr | None, list]]
 
 
+_span_of = tuple.__new__  # (ast.Span, fields): a Span without NamedTuple's argument parsing
+
+
 def _tok_span(file: str, tok: Token) -> ast.Span:
     line = tok.line or 1
     col = tok.column or 1
@@ -34,7 +37,7 @@ def _tok_span(file: str, tok: Token) -> ast.Span:
     end_col = tok.end_column or (col + len(tok))
     start = tok.start_pos or 0
     end = tok.end_pos if tok.end_pos is not None else start + len(tok)
-    return ast.Span(file, line, col, end_line, end_col, start, end)
+    return _span_of(ast.Span, (file, line, col, end_line, end_col, start, end))
 
 
 def _join(file: str, first: ast.Span, last: ast.Span) -> ast.Span:
@@ -92,16 +95,17 @@ class ToAst:
         """The span from offset ``start`` to ``end`` of the text (None: nothing covered)."""
         if start is None or end is None:
             return ast.Span.unknown(self.file)
-        line, column = self._line_column(start)
-        end_line, end_column = self._line_column(end)
-        return ast.Span(self.file, line, column, end_line, end_column, start, end)
-
-    def _line_column(self, offset: int) -> tuple[int, int]:
         newlines = self._newlines
         if newlines is None:
             newlines = self._newlines = _newline_offsets(self.text)
-        before = bisect.bisect_left(newlines, offset)
-        return before + 1, offset - (newlines[before - 1] + 1 if before else 0) + 1
+        before = bisect.bisect_left(newlines, start)  # the line is the newlines before + 1
+        column = start - (newlines[before - 1] + 1 if before else 0) + 1
+        if before == len(newlines) or newlines[before] >= end:  # on one line
+            return _span_of(ast.Span, (self.file, before + 1, column, before + 1,
+                                       column + end - start, start, end))
+        last = bisect.bisect_left(newlines, end, before)
+        return _span_of(ast.Span, (self.file, before + 1, column, last + 1,
+                                   end - newlines[last - 1], start, end))
 
     def _span(self, meta: ast.Span) -> ast.Span:
         return meta  # the parser hands a ``meta=True`` method the span itself

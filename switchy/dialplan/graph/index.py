@@ -17,7 +17,6 @@ Lookups are one dict probe for exact routes plus one per distinct prefix length.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,10 +25,6 @@ from heapq import merge
 from switchy.dialplan import patterns
 
 Lookup = Callable[[str], str | None]
-
-# Letters and digits only between ^ and $: exactly that text, no regex reading needed.
-_SIMPLE_EXACT = re.compile(r"\^?([0-9A-Za-z]+)\$")
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -66,8 +61,7 @@ class RouteIndex:
             table = self.tables.setdefault(e.field, _FieldTable())
             # No regex is compiled here: both helpers read the pattern's text, and flags
             # can only come from an inline (?...) group, where any literal prefix ends.
-            simple = _SIMPLE_EXACT.fullmatch(e.pattern)  # ^5551234567$: the common DID
-            literal = simple.group(1) if simple else patterns.is_exact_literal(e.pattern)
+            literal = patterns.is_exact_literal(e.pattern)
             if literal is not None:
                 table.exact.setdefault(literal, []).append(e.position)
                 self.exact_routes += 1
