@@ -21,7 +21,7 @@ from switchy.dialplan.parser import expected_next, lark_parser, tokens
 
 _WORD = re.compile(r"[A-Za-z0-9_\-]*\Z")
 _ITEM_START = re.compile(
-    r"^[ \t]*(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+    r"^[ \t]*(?:route|handler|dialplan|include|select|guard|timezone|hunt)\b", re.MULTILINE)
 
 
 @functools.cache

@@ -27,6 +27,10 @@ KEYWORDS = {
     "else": "Otherwise (XML anti-actions)",
     "stop": "Halt all further routing for this call (XML break=\"on-true\")",
     "return": "Leave this route or handler; later routes are still tried",
+    "hunt": "Route in FreeSWITCH's XML order: every route is tried first, then the actions "
+    "they reached are sent in order; nothing reached is no route (NO_ROUTE_DESTINATION)",
+    "inline": "In a `hunt` dialplan, send this action at once instead of queuing it "
+    "(XML inline=\"true\")",
 }
 
 

@@ -32,13 +32,13 @@ from switchy.dialplan.parser import ParseResult, find_comments, parse
 
 # A keyword followed by a blank: in any state the lexer reads it as that keyword (not as a
 # longer name such as ``route-x``, which the state before a cut might lex differently).
-_CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)(?=[ \t\f\r\n]|\Z)",
+_CUT = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone|hunt)(?=[ \t\f\r\n]|\Z)",
                   re.MULTILINE)
 # A dialplan block laid out as the formatter lays it out: head and closing brace alone on
 # their lines (a comment may follow), its routes, guards and time zones each on a new line.
 _BLOCK_HEAD = re.compile(r"dialplan[ \t]+[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*[ \t]*\{[ \t]*(?:#[^\n]*)?(?=\n)")
 _BLOCK_FOOT = re.compile(r"\}[ \t]*(?:#[^\n]*)?\Z")
-_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone)(?=[ \t\f\r\n]|\Z)", re.MULTILINE)
+_BLOCK_ITEM = re.compile(r"^[ \t]*(?:route|guard|timezone|hunt)(?=[ \t\f\r\n]|\Z)", re.MULTILINE)
 _STAND_IN = "dialplan _ {\n"
 
 

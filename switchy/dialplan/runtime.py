@@ -44,6 +44,8 @@ from switchy.workers import Workers
 log = logging.getLogger("switchy.dialplan")
 
 ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
+NO_ROUTE_CAUSE = "NO_ROUTE_DESTINATION"
+END_CAUSE = "NORMAL_CLEARING"  # a `hunt` dialplan's queued actions ran out, as in XML
 MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
 _ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
 
@@ -223,6 +225,8 @@ class _CallRun:
         self._now: dt.datetime | None = None
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
+        self.hunt = False  # a `hunt` dialplan: actions are queued until every route was tried
+        self.queue: list[tuple[int, dict, Callable[[], Any]]] = []
         self.handlers = {
             "select": self._select, "dialplan": self._dialplan, "guard": self._guard,
             "reject": self._reject, "table": self._table, "match": self._match,
@@ -237,10 +241,13 @@ class _CallRun:
     async def run(self) -> None:
         out = self.outcome
         try:
-            await self.walk(self.rt.graph.graph["root"], one_route=False)
-        except StopRouting:
-            out.stopped = True
-            self.step("stopped by Python (StopRouting)")
+            try:
+                await self.walk(self.rt.graph.graph["root"], one_route=False)
+            except StopRouting:
+                out.stopped = True
+                self.step("stopped by Python (StopRouting)")
+            if self.hunt:
+                await self.flush()
         except CommandFailed as exc:
             if self.channel_gone(exc):
                 out.gone = True
@@ -310,6 +317,7 @@ class _CallRun:
         return dialplans[name]
 
     async def _dialplan(self, node: int, attrs: dict) -> int | None:
+        self.hunt = bool(attrs.get("hunt"))
         tz_expr = attrs["timezone"]
         note = ""
         if tz_expr is not None:
@@ -335,6 +343,9 @@ class _CallRun:
 
     async def _end(self, node: int, attrs: dict) -> int | None:
         out = self.outcome
+        if self.hunt:
+            self.step(f"every route tried; {len(self.queue)} action(s) queued")
+            return None
         if out.routes:
             self.step("done")
             return None
@@ -475,15 +486,46 @@ class _CallRun:
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node]["next"]
         if action.kind == "mapping":
-            command = sess.setvars({k: text(v) for k, v in bound.extra.items()})
+            extra = {k: text(v) for k, v in bound.extra.items()}
+
+            def send() -> Any:
+                return sess.setvars(extra)
         else:
-            command = getattr(sess, action.method)(**values)
+            def send() -> Any:
+                return getattr(sess, action.method)(**values)
+        if self.hunt and not attrs.get("inline"):
+            self.queue.append((node, attrs, send))
+            self.step("queued: sent after the last route")
+            return self.edges[node]["next"]
         self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
-        await command
+        await send()
         if action.name in _ENDS_ROUTING:
             self.outcome.stopped = True
             return None
         return self.edges[node]["next"]
+
+    async def flush(self) -> None:
+        """The end of a ``hunt``: send what the routes queued, in order, then hang up as
+        FreeSWITCH does when an extension's applications run out. Nothing queued is no
+        route (``NO_ROUTE_DESTINATION``), even if a route matched."""
+        out = self.outcome
+        if not self.queue:
+            out.result, out.cause = "no-route", NO_ROUTE_CAUSE
+            self.step("nothing queued: no route")
+            await self.sess.hangup(NO_ROUTE_CAUSE)
+            return
+        for node, attrs, send in self.queue:
+            self.node, self.attrs = node, attrs
+            leaves = attrs["action"] in _ENDS_ROUTING
+            self.step("sent" + ("; the call leaves switchy's routing" if leaves else ""))
+            await send()
+            if leaves:
+                out.stopped = True
+                return
+        if not self.sess.hungup:
+            self.node, self.attrs = -1, {}
+            self.step(f"the queued actions ran out: hang up {END_CAUSE}")
+            await self.sess.hangup(END_CAUSE)
 
     # -- arguments, captures ---------------------------------------------------------------
 

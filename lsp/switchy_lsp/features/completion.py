@@ -35,8 +35,8 @@ from switchy_lsp.server import SwitchyLanguageServer
 
 TRIGGERS = ["(", ",", "{", "$", "-", ">", "=", '"', " "]
 _EXPRESSION_START = {"STRING", "FSTRING", "NUMBER", "CAPTURE", "TRUE", "FALSE", "NONE", "LSQB"}
-_TOP_DECLARATIONS = ["route", "handler", "dialplan", "include", "select", "guard", "timezone"]
-_IN_DIALPLAN = ["route", "guard", "timezone"]
+_TOP_DECLARATIONS = ["route", "handler", "dialplan", "include", "select", "guard", "timezone", "hunt"]
+_IN_DIALPLAN = ["route", "guard", "timezone", "hunt"]
 _DECLARATION_SNIPPETS = {
     "route": 'route ${1:name} "${2:^pattern$}" {\n\t$0\n}',
     "handler": "handler ${1:name}(${2}) {\n\t$0\n}",
@@ -45,6 +45,7 @@ _DECLARATION_SNIPPETS = {
     "select": "select ${1:Caller-Context}",
     "guard": "guard ${1:Call-Direction} == \"${2:inbound}\"",
     "timezone": 'timezone "${1:Europe/Berlin}"',
+    "hunt": "hunt",
 }
 _STATEMENT_SNIPPETS = {
     "if": "if ${1:condition} {\n\t$0\n}",
@@ -248,7 +249,7 @@ def _declarations(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
 
 def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
     _callables(items, analysis)
-    for word in ("if", "elif", "else", "stop", "return"):
+    for word in ("if", "elif", "else", "stop", "return", "inline"):
         if cursor.accepts_text(word):
             items.add(word, types.CompletionItemKind.Keyword, "keyword",
                       snippet=_STATEMENT_SNIPPETS.get(word), detail=docs.KEYWORDS.get(word))

@@ -74,7 +74,7 @@ def semantic_tokens(analysis: Analysis) -> list[int]:
 # Lines that start a declaration: the text is lexed piece by piece between them, and each
 # piece is remembered, so an edit re-lexes one piece. (No token spans two lines, so a piece
 # starting at a line start lexes exactly as it does inside the whole text.)
-_PIECE = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+_PIECE = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone|hunt)\b", re.MULTILINE)
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
