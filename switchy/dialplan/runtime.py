@@ -227,6 +227,9 @@ class _CallRun:
         self.route_title: str | None = None
         self.hunt = False  # a `hunt` dialplan: actions are queued until every route was tried
         self.queue: list[tuple[int, dict, Callable[[], Any]]] = []
+        self.overrides: dict[str, str] = {}  # headers an execute_extension routes with
+        self.nested = 0  # execute_extension depth
+        self.left = False  # a transfer/deflect was sent: the call has left switchy's routing
         self.handlers = {
             "select": self._select, "dialplan": self._dialplan, "guard": self._guard,
             "reject": self._reject, "table": self._table, "match": self._match,
@@ -343,7 +346,7 @@ class _CallRun:
 
     async def _end(self, node: int, attrs: dict) -> int | None:
         out = self.outcome
-        if self.hunt:
+        if self.hunt or self.nested:
             self.step(f"every route tried; {len(self.queue)} action(s) queued")
             return None
         if out.routes:
@@ -357,7 +360,7 @@ class _CallRun:
     async def _table(self, node: int, attrs: dict) -> int | None:
         index = attrs["index"]
         routes = attrs["routes"]
-        get = self.sess.get
+        get = self.get
         key = index.values(get)
         candidates = index.candidates(key)
         self.step(f"{len(candidates)} candidate route(s) of {attrs['count']}")
@@ -379,7 +382,7 @@ class _CallRun:
     async def _match(self, node: int, attrs: dict) -> int | None:
         m = None
         if attrs["pattern"] is not None:
-            value = self.sess.get(attrs["field"])
+            value = self.get(attrs["field"])
             m = route_regex(attrs).match(value) if value is not None else None
             if m is None:
                 self.step("no match" if value is not None else f"no {attrs['field']}")
@@ -490,6 +493,9 @@ class _CallRun:
 
             def send() -> Any:
                 return sess.setvars(extra)
+        elif action.kind == "rehunt":
+            def send() -> Any:
+                return self.rehunt(values["extension"], values["context"])
         else:
             def send() -> Any:
                 return getattr(sess, action.method)(**values)
@@ -499,7 +505,8 @@ class _CallRun:
             return self.edges[node]["next"]
         self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
         await send()
-        if action.name in _ENDS_ROUTING:
+        if action.name in _ENDS_ROUTING or self.left:
+            self.left = True
             self.outcome.stopped = True
             return None
         return self.edges[node]["next"]
@@ -514,18 +521,55 @@ class _CallRun:
             self.step("nothing queued: no route")
             await self.sess.hangup(NO_ROUTE_CAUSE)
             return
+        await self.send_queue()
+        if self.left:
+            out.stopped = True
+            return
+        if not self.sess.hungup:
+            self.node, self.attrs = -1, {}
+            self.step(f"the queued actions ran out: hang up {END_CAUSE}")
+            await self.sess.hangup(END_CAUSE)
+
+    async def send_queue(self) -> None:
+        """Send the queued actions in order; a transfer or deflect ends it."""
         for node, attrs, send in self.queue:
             self.node, self.attrs = node, attrs
             leaves = attrs["action"] in _ENDS_ROUTING
             self.step("sent" + ("; the call leaves switchy's routing" if leaves else ""))
             await send()
-            if leaves:
-                out.stopped = True
+            if leaves or self.left:
+                self.left = True
                 return
-        if not self.sess.hungup:
-            self.node, self.attrs = -1, {}
-            self.step(f"the queued actions ran out: hang up {END_CAUSE}")
-            await self.sess.hangup(END_CAUSE)
+
+    async def rehunt(self, extension: str, context: str | None) -> None:
+        """``execute_extension``: route the call again as if it had dialled ``extension``
+        (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
+        if "${" in extension:
+            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+                                        ok_if=lambda _reply: True)
+            extension = str(reply).rstrip("\n")
+        name = context or self.outcome.dialplan or ""
+        entry = self.rt.graph.graph["dialplans"].get(name)
+        if entry is None:
+            raise EvalError(f"execute_extension: no dialplan {name!r}")
+        if self.nested >= MAX_DEPTH:
+            raise EvalError(f"execute_extension nests more than {MAX_DEPTH} deep")
+        saved = (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz,
+                 self._now, self.outcome.stopped, self.node, self.attrs)
+        self.queue, self.stack = [], []
+        self.overrides = {**self.overrides, "Caller-Destination-Number": extension}
+        self.nested += 1
+        self.step(f"route {extension!r} through dialplan {name}")
+        try:
+            await self.walk(entry, one_route=False)
+            if self.hunt:
+                await self.send_queue()
+        except StopRouting:
+            pass
+        finally:
+            self.nested -= 1
+            (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz, self._now,
+             self.outcome.stopped, self.node, self.attrs) = saved
 
     # -- arguments, captures ---------------------------------------------------------------
 
@@ -557,8 +601,16 @@ class _CallRun:
             return True, local_values[name]
         return False, None
 
-    def header(self, name: str) -> str | None:
+    def get(self, name: str) -> str | None:
+        """A header of the call (as an execute_extension routes it)."""
+        if self.overrides:
+            value = self.overrides.get(name)
+            if value is not None:
+                return value
         return self.sess.get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.get(name)
 
     def builtin(self, name: str) -> Any:
         if name == "inbound":
@@ -595,7 +647,7 @@ class _CallRun:
         if name == "random":
             return self.rt.rng.random()
         if name == "header":
-            return self.sess.get(text(args[0])) if args else None
+            return self.get(text(args[0])) if args else None
         raise EvalError(f"unknown function {name}()")
 
     async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -98,10 +98,17 @@ class Printer:
 
 
 async def simulate(graph, headers: dict[str, str], *, clock=None, seed: int | None = None,
-                   printer: Printer | None = None) -> Outcome:
-    """Route one simulated call; the printer (if any) sees every step and command."""
-    controller = RecordingController()
+                   printer: Printer | None = None,
+                   controller: RecordingController | None = None) -> Outcome:
+    """Route one simulated call; the printer (if any) sees every step and command.
+
+    ``controller``: what receives the commands (default: one that only records them; a
+    dialplan test passes a model of the node, which is told the call's Session)."""
+    controller = controller or RecordingController()
     sess = simulated_session(headers, controller)
+    attach = getattr(controller, "attach", None)
+    if attach is not None:
+        attach(sess)
     runtime = Runtime(graph, clock=clock, seed=seed, python_threads=0)
     if printer is not None:
         printer.controller = controller
