@@ -1,7 +1,9 @@
 """Node: one FreeSWITCH server of the cluster, its connection and its live sessions.
 
 Events of the node become Session updates and app callbacks; every command for a call
-goes back through the node that carries it.
+goes back through the node that carries it. A node is given what it uses, the app
+manager and a ``ParkPolicy``, not the ``Service`` that owns it, so it sits below the
+service with no import back up.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ import inspect
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from .apps.manager import AppManager
 from .call import Call
 from .esl import Event, InboundClient
 from .esl.errors import ESLError
 from .session import Session
-
-if TYPE_CHECKING:
-    from .service import Service
 
 log = logging.getLogger("switchy.node")
 
@@ -30,15 +31,30 @@ CHANNEL_SIDE_EVENTS = frozenset({"PLAYBACK_START", "PLAYBACK_STOP", "RECORD_STAR
                                  "DTMF", "CALL_UPDATE", "DETECTED_SPEECH", "TALK", "NOTALK"})
 
 
+@dataclass(frozen=True)
+class ParkPolicy:
+    """No call is left parked forever: what happens to a parked call nobody routes.
+
+    ``timeout`` seconds after CHANNEL_PARK (None: never) a call some app is
+    responsible for is hung up with ``cause``; a call parked more than ``max_parks``
+    times (None: no limit) is hung up with EXCHANGE_ROUTING_ERROR.
+    """
+
+    timeout: float | None = 30.0
+    cause: str = "NORMAL_TEMPORARY_FAILURE"
+    max_parks: int | None = 20
+
+
 class Node:
     """A FreeSWITCH node as the Service sees it."""
 
-    def __init__(self, service: Service, client: InboundClient) -> None:
-        self.service = service
+    def __init__(self, client: InboundClient, apps: AppManager, park_policy: ParkPolicy) -> None:
         self.client = client
+        self.apps = apps
+        self.park_policy = park_policy
         self.name = client.name
         self.sessions: dict[str, Session] = {}
-        self.calls: dict[str, Call] = {}
+        self.calls: dict[str, Call[Session]] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False  # commands failing while we disconnect are not errors
@@ -72,15 +88,15 @@ class Node:
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
             if session.app_id is not None:
-                self._run_callbacks(self.service.apps.callbacks(session.app_id, name), session)
+                self._run_callbacks(self.apps.callbacks(session.app_id, name), session)
             if name == "CHANNEL_DESTROY":
                 self._forget(session)
         else:
-            self._run_callbacks(self.service.apps.callbacks(None, name), event)
+            self._run_callbacks(self.apps.callbacks(None, name), event)
 
     def _new_session(self, event: Event) -> Session:
         session = Session(event, self.client, node=self)
-        session.app_id = self.service.apps.choose(session.get)
+        session.app_id = self.apps.choose(session.get)
         session.on_command = self._commanded
         self.sessions[session.uuid] = session
         call_uuid = event.peek("Channel-Call-UUID") or session.uuid
@@ -135,7 +151,7 @@ class Node:
         """Arm the park timeout; False (and a hangup) when the call keeps coming back."""
         self.stats["parked"] += 1
         session.parks += 1
-        limit = self.service.max_parks
+        limit = self.park_policy.max_parks
         if limit is not None and session.parks > limit:
             # Each park routes the call again; a dialplan that parks it every time would
             # loop forever. FreeSWITCH ends transfer loops the same way.
@@ -143,7 +159,7 @@ class Node:
             self._cancel_park_timer(session.uuid)
             session.hangup("EXCHANGE_ROUTING_ERROR")
             return False
-        timeout = self.service.park_timeout
+        timeout = self.park_policy.timeout
         if timeout is None:
             return True
         self._cancel_park_timer(session.uuid)
@@ -164,9 +180,9 @@ class Node:
         if session.hungup or session.uuid not in self.sessions:
             return
         self.stats["park_timeouts"] += 1
-        cause = self.service.park_timeout_cause
+        cause = self.park_policy.cause
         session.log.warning("no app handled the parked call within %g s; hanging up with %s",
-                            self.service.park_timeout, cause)
+                            self.park_policy.timeout, cause)
         session.hangup(cause)
 
     # -- connection -------------------------------------------------------------------
@@ -180,7 +196,7 @@ class Node:
 
     async def recover_parked(self) -> int:
         """Find channels parked on the node that switchy does not know and route them."""
-        if not self.service.apps:
+        if not self.apps:
             return 0
         listing = await self.client.api("show channels as json")
         try:

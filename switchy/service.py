@@ -18,7 +18,7 @@ from typing import Any
 from .apps import AppManager
 from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
-from .node import Node
+from .node import Node, ParkPolicy
 
 log = logging.getLogger("switchy.service")
 
@@ -59,18 +59,29 @@ class Service:
             raise ValueError("Service needs at least one FreeSWITCH host")
         default_password = resolve_password(password, password_file)
         self.apps = AppManager(on_change=self._apps_changed)
-        self.park_timeout = park_timeout
-        self.park_timeout_cause = park_timeout_cause
-        self.max_parks = max_parks
+        self.park_policy = ParkPolicy(timeout=park_timeout, cause=park_timeout_cause,
+                                      max_parks=max_parks)
         self.event_format = event_format
         self.nodes: list[Node] = []
         for spec in specs:
             client = InboundClient(spec.host, spec.port, spec.password or default_password,
                                    timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
-            self.nodes.append(Node(self, client))
+            self.nodes.append(Node(client, self.apps, self.park_policy))
         self._stopped: asyncio.Event | None = None
         self._started = False
+
+    @property
+    def park_timeout(self) -> float | None:
+        return self.park_policy.timeout
+
+    @property
+    def park_timeout_cause(self) -> str:
+        return self.park_policy.cause
+
+    @property
+    def max_parks(self) -> int | None:
+        return self.park_policy.max_parks
 
     def __repr__(self) -> str:
         return f"<Service nodes={[n.name for n in self.nodes]} apps={self.apps.app_ids}>"

@@ -112,7 +112,7 @@ class Session:
         self.uuid: str = event.uuid or ""
         self.controller = controller
         self.node = node
-        self.call: Call | None = None
+        self.call: Call[Session] | None = None  # the legs that belong together
         self.app_id: str | None = None
         self._last = event
         self._data = event

@@ -20,10 +20,11 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.checker import check
-from switchy.dialplan.loader import Parse, Program, load_text
-from switchy.dialplan.parser import ParseResult, parse
+from switchy.dialplan.frontend.checker import check
+from switchy.dialplan.frontend.loader import Parse, Program, load_text
+from switchy.dialplan.frontend.parser import ParseResult, parse
 from switchy_lsp.convert import UTF16, LineIndex
+from switchy_lsp.names import Names
 
 Reader = Callable[[Path], str]
 
@@ -95,10 +96,8 @@ class Analysis:
         return not any(d.is_error for d in self.diagnostics)
 
     @functools.cached_property
-    def names(self):
-        from switchy_lsp.names import Names
-
-        return Names(self)
+    def names(self) -> Names:
+        return Names(self.program, self.module)
 
 
 def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Parse = parse,

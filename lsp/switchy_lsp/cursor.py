@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lark import Token
 from lark.lexer import PatternStr
 
-from switchy.dialplan.parser import expected_next, lark_parser, tokens
+from switchy.dialplan.frontend.parser import expected_next, lark_parser, tokens
 
 _WORD = re.compile(r"[A-Za-z0-9_\-]*\Z")
 _ITEM_START = re.compile(

@@ -7,39 +7,17 @@ keyword, which no table holds.
 
 from __future__ import annotations
 
+import calendar
 import os
 
 from switchy.dialplan import ast, headers, patterns
 from switchy.dialplan.actions import REQUIRED, Action, literal
-from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS
-
-KEYWORDS = {
-    "route": "A route: a pattern and what to do with the calls it matches",
-    "handler": "A reusable block with parameters, called from routes",
-    "dialplan": "The routes for calls of one context (chosen by Caller-Context)",
-    "include": "Read another .swr file into this program",
-    "select": "The header that picks the dialplan (default Caller-Context)",
-    "guard": "A condition every call of the dialplan must meet",
-    "timezone": "The time zone of the dialplan's time tests",
-    "when": "An extra condition for the route",
-    "if": "Run the block when the condition holds",
-    "elif": "Otherwise, when this condition holds",
-    "else": "Otherwise (XML anti-actions)",
-    "stop": "Halt all further routing for this call (XML break=\"on-true\")",
-    "return": "Leave this route or handler; later routes are still tried",
-    "hunt": "Route in FreeSWITCH's XML order: every route is tried first, then the actions "
-    "they reached are sent in order; nothing reached is no route (NO_ROUTE_DESTINATION)",
-    "inline": "In a `hunt` dialplan, send this action at once instead of queuing it "
-    "(XML inline=\"true\")",
-}
+from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
+from switchy.dialplan.language import DEFAULT_FIELD, span_text
 
 
 def calendar_word(word: str) -> str | None:
     """``mon`` → what it is in a time test."""
-    import calendar
-
-    from switchy.dialplan.builtins import MONTHS, WEEKDAYS
-
     if word in WEEKDAYS:
         return f"{calendar.day_name[WEEKDAYS.index(word)]}, for `weekday` tests (`weekday in mon..fri`)"
     if word in MONTHS:
@@ -76,9 +54,10 @@ def action_hover(action: Action) -> str:
 
 
 def source_of(text: str | None, node: ast.Node) -> str:
+    """``node`` as written in ``text``, its file's text ("..." when that is unknown)."""
     if text is None:
         return "..."
-    return text[node.span.start:node.span.end]
+    return span_text({node.span.file: text}, node.span)
 
 
 def handler_signature(handler: ast.Handler, text: str | None = None) -> str:
@@ -164,7 +143,7 @@ def builtin_hover(name: str) -> str | None:
 def pattern_hover(pattern: str, field: str | None, asterisk_note: bool = True) -> str:
     """What a route pattern or ``=~`` regex matches, in words, with an example."""
     compiled, error = patterns.compile_pattern(pattern)
-    field = field or "Caller-Destination-Number"
+    field = field or DEFAULT_FIELD
     if error is not None:
         return f"Invalid regular expression: {error.message}"
     lines = [f"Matched against `{field}` from its start (Python `re.match`, not PCRE)"

@@ -1,24 +1,21 @@
 """What the names of a program refer to: handlers and their calls, the channel variables the
 program sets, and the parameters and locals in scope at a point.
 
-Resolution follows the checker: a call is a handler call when a handler has that name and
-no action or built-in function does; a bare name is a parameter or local when one is in
-scope, then a built-in, then a header or channel variable of the call.
+Resolution is the language's own (``switchy.dialplan.language``): a call is a handler call
+when a handler has that name and no action or built-in function does; a bare name is a
+parameter or local when one is in scope, then a built-in, then a header or channel
+variable of the call.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from switchy.dialplan import ast
-from switchy.dialplan.actions import ACTIONS
-from switchy.dialplan.builtins import FUNCTIONS
-from switchy.dialplan.checker import assigned_names
-
-if TYPE_CHECKING:
-    from switchy_lsp.analysis import Analysis
+from switchy.dialplan.frontend.checker import assigned_names
+from switchy.dialplan.frontend.loader import Program
+from switchy.dialplan.language import Callee, callee, handler_table
 
 # execute("set", "name=value") / execute("export", ...) set a variable too.
 _SET_APPS = {"set", "export", "set_global", "push", "unshift"}
@@ -34,26 +31,22 @@ class SetVariable:
 
 
 class Names:
-    """Lazily built tables over every file of an analysis's program."""
+    """Lazily built tables over every file of a program, seen from one of its documents."""
 
-    def __init__(self, analysis: Analysis):
-        self.analysis = analysis
-        self.program = analysis.program
-        self.handlers: dict[str, ast.Handler] = {}
-        for handler in self.program.handlers:
-            self.handlers.setdefault(handler.name.name, handler)
+    def __init__(self, program: Program, module: ast.Module):
+        self.program = program
+        self.module = module  # the document's own syntax tree
+        self.handlers = handler_table(program.handlers)
         self._calls: list[ast.Call] | None = None
         self._variables: list[SetVariable] | None = None
 
     # -- handlers --------------------------------------------------------------------
 
-    def is_handler_call(self, call: ast.Call) -> bool:
-        return isinstance(call.callee, ast.Ident) and self.handler_named(call.callee.name) is not None
-
     def handler_named(self, name: str) -> ast.Handler | None:
-        if name in ACTIONS or name in FUNCTIONS:
+        """The handler a call of ``name`` runs (None: an action, a function, or nothing)."""
+        if callee(name, self.handlers) is not Callee.HANDLER:
             return None
-        return self.handlers.get(name)
+        return self.handlers[name]
 
     @property
     def calls(self) -> list[ast.Call]:
@@ -87,7 +80,7 @@ class Names:
         """The handler or route around ``offset`` in this document, and the parameter and
         local names visible there. In a half-written item, whose recovered span may end
         before the cursor, the last handler or route starting before it."""
-        owner = next((n for n in reversed(ast.enclosing(self.analysis.module, offset))
+        owner = next((n for n in reversed(ast.enclosing(self.module, offset))
                       if isinstance(n, ast.Handler | ast.Route)), None)
         if owner is None:
             owner = self._started_before(offset)
@@ -100,7 +93,7 @@ class Names:
 
     def _started_before(self, offset: int) -> ast.Handler | ast.Route | None:
         found = None
-        for item in self.analysis.module.items:
+        for item in self.module.items:
             for sub in item.items if isinstance(item, ast.Dialplan) else [item]:
                 if isinstance(sub, ast.Handler | ast.Route) and sub.span.start <= offset:
                     found = sub

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
-from switchy.dialplan.parser import tokens
+from switchy.dialplan.frontend.parser import tokens
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.cursor import literals
 

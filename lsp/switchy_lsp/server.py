@@ -1,7 +1,8 @@
 """The switchy language server: documents, their analyses, settings; features plug in.
 
-Each module of ``switchy_lsp.features`` registers one LSP feature on the server made by
-``create_server()`` (a fresh instance per call, so tests never share state). Documents
+The server knows no feature: each module of ``switchy_lsp.features`` registers one on
+it, and ``factory.create_server()`` puts them together (a fresh instance per call, so
+tests never share state). Documents
 are synced whole (``TextDocumentSyncKind.Full``): the front end re-parses only the items
 an edit touched anyway, and positions are converted by ``convert`` alone, which splits
 lines exactly as LSP clients do.
@@ -18,7 +19,7 @@ from urllib.parse import unquote
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from switchy.dialplan.incremental import IncrementalParser
+from switchy.dialplan.frontend.incremental import IncrementalParser
 from switchy_lsp import __version__
 from switchy_lsp.analysis import Analysis, analyse, file_for, uri_for
 from switchy_lsp.convert import encoding_name
@@ -120,22 +121,3 @@ def _read_or_empty(uri: str) -> str:
         return Path(file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
-
-
-def create_server() -> SwitchyLanguageServer:
-    """A new server with every feature registered."""
-    from switchy_lsp.features import register_all
-
-    server = SwitchyLanguageServer()
-    register_all(server)
-    _warm_up()
-    return server
-
-
-def _warm_up() -> None:
-    """Build the lexer and the parser's tables now, not in the user's first request."""
-    from switchy.dialplan.parser import expected_next, parse, tokens
-
-    parse('route r "1" { answer() }')
-    tokens('route r "1" { answer() }')
-    expected_next('route r "1" { ')

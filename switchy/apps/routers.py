@@ -13,22 +13,18 @@ import inspect
 import logging
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
+from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
 from ..session import Session
 from ..workers import Workers
 
 log = logging.getLogger("switchy.router")
-
-DEFAULT_FIELD = "Caller-Destination-Number"
-
-
-class StopRouting(Exception):
-    """Raise from a route to stop trying further routes for this call."""
 
 
 @dataclass
@@ -61,8 +57,8 @@ class Router:
         reject_on_guard: bool = True,
         subscribe: Iterable[str] = (),
         *,
-        reject_cause: str = "NO_ROUTE_DESTINATION",
-        error_cause: str = "NORMAL_TEMPORARY_FAILURE",
+        reject_cause: str = NO_ROUTE_CAUSE,
+        error_cause: str = ERROR_CAUSE,
         route_timeout: float | None = 30.0,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
@@ -77,7 +73,7 @@ class Router:
         self.clock = clock or datetime.now
         self.rng = random.Random(seed)
         self.routes: list[Route] = []
-        self.stats = {"routed": 0, "rejected": 0, "errors": 0, "timeouts": 0}
+        self.stats: Counter[Result] = Counter()
         # Plain (non-async) routes run in worker threads so one that blocks or loops
         # forever costs its call, never the service; None runs them inline.
         self._workers = Workers(route_threads) if route_threads else None
@@ -125,7 +121,7 @@ class Router:
     async def on_park(self, sess: Session) -> None:
         if not self.check_guards(sess):
             if self.reject_on_guard:
-                self.stats["rejected"] += 1
+                self.stats[Result.REJECTED] += 1
                 sess.log.info("guards %s not met; hanging up with %s", self.guards, self.reject_cause)
                 sess.hangup(self.reject_cause)
             return
@@ -138,18 +134,18 @@ class Router:
             except StopRouting:
                 break
             except TimeoutError:
-                self.stats["timeouts"] += 1
-                self._failed(sess, route, f"did not finish within {self.route_timeout:g} s")
+                self._failed(sess, route, f"did not finish within {self.route_timeout:g} s",
+                             Result.TIMEOUT)
                 return
             except Exception:
-                self._failed(sess, route, "raised", exc_info=True)
+                self._failed(sess, route, "raised", Result.ERROR, exc_info=True)
                 return
             if result is True:
                 break
         if matched:
-            self.stats["routed"] += 1
+            self.stats[Result.ROUTED] += 1
         elif self.reject_on_guard:
-            self.stats["rejected"] += 1
+            self.stats[Result.NO_ROUTE] += 1
             sess.log.info("no route matches %s=%r; hanging up with %s", DEFAULT_FIELD,
                           sess.get(DEFAULT_FIELD), self.reject_cause)
             sess.hangup(self.reject_cause)
@@ -164,8 +160,9 @@ class Router:
             result = await result
         return result
 
-    def _failed(self, sess: Session, route: Route, what: str, exc_info: bool = False) -> None:
-        self.stats["errors"] += 1
+    def _failed(self, sess: Session, route: Route, what: str, result: Result,
+                exc_info: bool = False) -> None:
+        self.stats[result] += 1
         sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
                        self.error_cause, exc_info=exc_info)
         sess.hangup(self.error_cause)

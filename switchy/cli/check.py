@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.checker import check_paths
+from switchy.dialplan.frontend.checker import check_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,15 +28,19 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(dg.to_json(diags))
     else:
-        texts = program.texts
-        for d in diags:
-            print(d.format())
-            snippet = excerpt(texts.get(d.span.file), d)
-            if snippet:
-                print(snippet)
+        print_diagnostics(diags, program.texts, sys.stdout)
         if not args.quiet:
             print(summary(diags, len(program.files)), file=sys.stderr)
     return 1 if any(d.is_error for d in diags) else 0
+
+
+def print_diagnostics(diags: list[dg.Diagnostic], texts: dict[str, str], out: TextIO) -> None:
+    """Each diagnostic on its line, then the source line it points into."""
+    for d in diags:
+        print(d.format(), file=out)
+        snippet = excerpt(texts.get(d.span.file), d)
+        if snippet:
+            print(snippet, file=out)
 
 
 def excerpt(text: str | None, d: dg.Diagnostic) -> str:

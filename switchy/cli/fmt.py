@@ -7,8 +7,8 @@ import difflib
 import sys
 from pathlib import Path
 
-from switchy.dialplan.formatter import format_text
-from switchy.dialplan.loader import expand_paths
+from switchy.dialplan.frontend.formatter import format_text
+from switchy.dialplan.frontend.loader import expand_paths
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from switchy import render
-from switchy.cli.check import excerpt
-from switchy.dialplan.build import Build, build
-from switchy.dialplan.simulate import describe, parse_headers
+from switchy.cli.check import print_diagnostics
+from switchy.cli.options import add_call_options, parse_headers
+from switchy.dialplan.build import build
+from switchy.dialplan.graph import render
 
 EXIT_NO_DOT = 3
 SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
@@ -41,11 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--trace", action="store_true",
                    help="highlight the path of one simulated call, routed exactly as "
                    "`switchy simulate` does (describe it with --set/--at/--seed)")
-    p.add_argument("--set", dest="headers", action="append", default=[], metavar="HEADER=VALUE",
-                   help="a header or channel variable of the traced call (repeatable)")
-    p.add_argument("--at", metavar="DATETIME", help="the time of the traced call, e.g. "
-                   "2024-12-24T09:00 (the dialplan's time zone) or 2024-12-24T09:00+01:00")
-    p.add_argument("--seed", type=int, metavar="N", help="seed for randint() / random()")
+    add_call_options(p, "the traced call")
     p.set_defaults(func=run)
 
 
@@ -61,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     built = build(args.paths)
     if not built.ok:
-        print_errors(built)
+        print_diagnostics(built.diagnostics, built.program.texts, sys.stderr)
         print("switchy graph: the dialplan has errors (see above); nothing drawn",
               file=sys.stderr)
         return 1
@@ -74,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"switchy graph: {exc}", file=sys.stderr)
         return 2
     if result.outcome is not None:
-        print(f"switchy graph: traced call: {describe(result.outcome)}", file=sys.stderr)
+        print(f"switchy graph: traced call: {result.outcome.summary()}", file=sys.stderr)
     if result.missing_dot:
         return fall_back_to_dot(result, args.output, fmt)
     assert result.data is not None
@@ -82,16 +78,6 @@ def run(args: argparse.Namespace) -> int:
     if to_file:
         print(f"switchy graph: wrote {args.output}", file=sys.stderr)
     return 0
-
-
-def print_errors(built: Build) -> None:
-    """Every diagnostic, as ``switchy check`` prints them (on stderr: stdout is the picture)."""
-    texts = built.program.texts
-    for d in built.diagnostics:
-        print(d.format(), file=sys.stderr)
-        snippet = excerpt(texts.get(d.span.file), d)
-        if snippet:
-            print(snippet, file=sys.stderr)
 
 
 def fall_back_to_dot(result: render.RenderResult, output: str | None, fmt: str) -> int:

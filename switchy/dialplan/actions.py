@@ -11,34 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from switchy.causes import CAUSE_NAMES
+from switchy.dialplan.diagnostics import did_you_mean
 
 REQUIRED = object()  # sentinel: the argument has no default
 
 
-# FreeSWITCH hangup causes (switch_types.h / the Q.850 table), for hangup(cause).
-HANGUP_CAUSES = (
-    "NONE", "UNALLOCATED_NUMBER", "NO_ROUTE_TRANSIT_NET", "NO_ROUTE_DESTINATION",
-    "CHANNEL_UNACCEPTABLE", "CALL_AWARDED_DELIVERED", "NORMAL_CLEARING", "USER_BUSY",
-    "NO_USER_RESPONSE", "NO_ANSWER", "SUBSCRIBER_ABSENT", "CALL_REJECTED", "NUMBER_CHANGED",
-    "REDIRECTION_TO_NEW_DESTINATION", "EXCHANGE_ROUTING_ERROR", "DESTINATION_OUT_OF_ORDER",
-    "INVALID_NUMBER_FORMAT", "FACILITY_REJECTED", "RESPONSE_TO_STATUS_ENQUIRY",
-    "NORMAL_UNSPECIFIED", "NORMAL_CIRCUIT_CONGESTION", "NETWORK_OUT_OF_ORDER",
-    "NORMAL_TEMPORARY_FAILURE", "SWITCH_CONGESTION", "ACCESS_INFO_DISCARDED",
-    "REQUESTED_CHAN_UNAVAIL", "PRE_EMPTED", "FACILITY_NOT_SUBSCRIBED", "OUTGOING_CALL_BARRED",
-    "INCOMING_CALL_BARRED", "BEARERCAPABILITY_NOTAUTH", "BEARERCAPABILITY_NOTAVAIL",
-    "SERVICE_UNAVAILABLE", "BEARERCAPABILITY_NOTIMPL", "CHAN_NOT_IMPLEMENTED",
-    "FACILITY_NOT_IMPLEMENTED", "SERVICE_NOT_IMPLEMENTED", "INVALID_CALL_REFERENCE",
-    "INCOMPATIBLE_DESTINATION", "INVALID_MSG_UNSPECIFIED", "MANDATORY_IE_MISSING",
-    "MESSAGE_TYPE_NONEXIST", "WRONG_MESSAGE", "IE_NONEXIST", "INVALID_IE_CONTENTS",
-    "WRONG_CALL_STATE", "RECOVERY_ON_TIMER_EXPIRE", "MANDATORY_IE_LENGTH_ERROR", "PROTOCOL_ERROR",
-    "INTERWORKING", "SUCCESS", "ORIGINATOR_CANCEL", "CRASH", "SYSTEM_SHUTDOWN", "LOSE_RACE",
-    "MANAGER_REQUEST", "BLIND_TRANSFER", "ATTENDED_TRANSFER", "ALLOTTED_TIMEOUT", "USER_CHALLENGE",
-    "MEDIA_TIMEOUT", "PICKED_OFF", "USER_NOT_REGISTERED", "PROGRESS_TIMEOUT", "INVALID_GATEWAY",
-    "GATEWAY_DOWN", "INVALID_URL", "INVALID_PROFILE", "NO_PICKUP", "SRTP_READ_ERROR", "BOWOUT",
-    "BUSY_EVERYWHERE", "DECLINE", "DOES_NOT_EXIST_ANYWHERE", "NOT_ACCEPTABLE", "UNWANTED",
-    "NO_IDENTITY", "BAD_IDENTITY_INFO", "UNSUPPORTED_CERTIFICATE", "INVALID_IDENTITY", "STALE_DATE",
-    "REJECT_ALL",
-)
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -138,8 +118,6 @@ def _enum(name: str, choices: tuple[str, ...], upper: bool = False) -> ArgType:
             return f"expected one of {', '.join(choices)}; got {_show(v)}"
         key = v.upper() if upper else v.lower()
         if key not in choices:
-            from switchy.dialplan.diagnostics import did_you_mean
-
             guess = did_you_mean(v, choices)
             hint = f"; did you mean {guess!r}?" if guess else ""
             return f"{v!r} is not a {name}{hint}"
@@ -192,7 +170,7 @@ COUNT = ArgType("number of 0 or more", _nonneg_check, _int)
 SIP_CODE = ArgType("SIP response code", _sip_check, _sip)
 BOOLEAN = ArgType("true or false", _bool_check, _bool)
 PATHS = ArgType("file path or list of paths", _paths_check, _paths)
-HANGUP_CAUSE = _enum("hangup cause", tuple(HANGUP_CAUSES), upper=True)
+HANGUP_CAUSE = _enum("hangup cause", CAUSE_NAMES, upper=True)
 LEG = _enum("leg", ("aleg", "bleg", "both"))
 DIRECTION = _enum("direction", ("read", "write", "both"))
 LEVEL = _enum("log level", LOG_LEVELS)
@@ -367,26 +345,35 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+class Problem(NamedTuple):
+    """What is wrong with one argument: ``where`` is the positional index or keyword name
+    at fault (None: the call as a whole); ``fix`` the name meant, when one is close."""
+
+    code: str
+    message: str
+    where: int | str | None
+    fix: str | None = None
+
+
 @dataclass
 class Bound:
     """Arguments matched to parameters (by name), and what went wrong doing so."""
 
     values: dict[str, object] = field(default_factory=dict)
     extra: dict[str, object] = field(default_factory=dict)  # setvars' keywords
-    problems: list[tuple[str, str, int | str | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def bind(action: Action, positional: list, keywords: list[tuple[str, object]]) -> Bound:
     """Match call arguments to ``action``'s parameters the way Python does.
 
-    ``problems`` holds ``(code, message, where)`` with ``where`` the positional index or
-    keyword name at fault, so callers can point at the exact argument.
+    ``problems`` say which argument is at fault, so callers can point at it exactly.
     """
     out = Bound()
     params = list(action.params)
     for i, value in enumerate(positional):
         if i >= len(params):
-            out.problems.append(("SWR205", f"{action.name}() takes at most {len(params)} "
+            out.problems.append(Problem("SWR205", f"{action.name}() takes at most {len(params)} "
                                  f"positional argument{'s' if len(params) != 1 else ''}", i))
             continue
         out.values[params[i].name] = value
@@ -395,22 +382,20 @@ def bind(action: Action, positional: list, keywords: list[tuple[str, object]]) -
         if param is None:
             if action.extra_keywords:
                 if name in out.extra:
-                    out.problems.append(("SWR206", f"{name!r} is given twice", name))
+                    out.problems.append(Problem("SWR206", f"{name!r} is given twice", name))
                 out.extra[name] = value
                 continue
-            from switchy.dialplan.diagnostics import did_you_mean
-
             guess = did_you_mean(name, [p.name for p in params])
             hint = f"; did you mean {guess!r}?" if guess else ""
             accepted = ", ".join(p.name for p in params) or "no arguments"
-            out.problems.append(("SWR202", f"{action.name}() has no argument {name!r}{hint} "
-                                 f"(it takes {accepted})", name))
+            out.problems.append(Problem("SWR202", f"{action.name}() has no argument {name!r}"
+                                        f"{hint} (it takes {accepted})", name, guess))
             continue
         if name in out.values:
-            out.problems.append(("SWR206", f"{action.name}() got {name!r} twice", name))
+            out.problems.append(Problem("SWR206", f"{action.name}() got {name!r} twice", name))
             continue
         out.values[name] = value
     for p in params:
         if p.required and p.name not in out.values:
-            out.problems.append(("SWR203", f"{action.name}() needs {p.name!r}: {p.doc}", None))
+            out.problems.append(Problem("SWR203", f"{action.name}() needs {p.name!r}: {p.doc}", None))
     return out

@@ -14,9 +14,9 @@ from pathlib import Path
 import networkx as nx
 
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.checker import check
-from switchy.dialplan.compiler import INDEX_THRESHOLD, compile_program
-from switchy.dialplan.loader import Program, expand_paths, load, load_text
+from switchy.dialplan.frontend.checker import check
+from switchy.dialplan.frontend.loader import Program, expand_paths, load, load_text
+from switchy.dialplan.graph.compiler import INDEX_THRESHOLD, compile_program
 
 
 @dataclass

@@ -60,7 +60,3 @@ FUNCTIONS: dict[str, Function] = {
                  "by name, for names that are not written as bare words; none if missing."),
     ]
 }
-
-
-def reserved() -> set[str]:
-    return set(BUILTIN_NAMES) | set(FUNCTIONS)

@@ -11,6 +11,7 @@ up in docs/language.md and matched in tests. Ranges:
 
 from __future__ import annotations
 
+import difflib
 import enum
 import json
 import re
@@ -177,18 +178,12 @@ def sort_key(d: Diagnostic) -> tuple:
     return (d.span.file, d.span.line, d.span.column, d.code)
 
 
-def format_all(diags: Iterable[Diagnostic]) -> str:
-    return "\n".join(d.format() for d in sorted(diags, key=sort_key))
-
-
 def to_json(diags: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_json() for d in sorted(diags, key=sort_key)], indent=2)
 
 
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The closest candidate, case-insensitively, or None."""
-    import difflib
-
     pool = list(dict.fromkeys(candidates))
     if not pool:
         return None

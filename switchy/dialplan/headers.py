@@ -167,10 +167,6 @@ def is_known(name: str) -> bool:
     return False
 
 
-def all_names() -> list[str]:
-    return sorted(EVENT_HEADERS) + sorted("variable_" + v for v in CHANNEL_VARIABLES)
-
-
 def suggest(name: str, also: list[str] | None = None) -> str | None:
     """The closest known header or variable (or one of ``also``) to ``name``."""
     local = did_you_mean(name, list(also or []), cutoff=0.75)

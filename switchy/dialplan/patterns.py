@@ -10,9 +10,16 @@ its patterns almost always start with ``^``, which means the same thing here.
 from __future__ import annotations
 
 import functools
+import random
 import re
+import re._constants as re_constants  # the standard library's regex parser (3.11+)
+import re._parser as re_parser
 import warnings
 from dataclasses import dataclass
+
+from interegular import parse_pattern
+from interegular.fsm import Alphabet
+from interegular.patterns import REFlags
 
 # Asterisk letters, as FreeSWITCH's switch_ast2regex reads them.
 _AST = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]", ".": ".*", "!": ".*"}
@@ -190,12 +197,6 @@ def covers(wide: str, narrow: str) -> bool | None:
     if wide == narrow:
         return True
     try:
-        from interegular import parse_pattern
-        from interegular.fsm import Alphabet
-        from interegular.patterns import REFlags
-    except ImportError:  # pragma: no cover - interegular is a test dependency
-        return None
-    try:
         pw = parse_pattern(_as_language(to_regex(wide)))
         pn = parse_pattern(_as_language(to_regex(narrow)))
         alphabet = Alphabet.union(pw.get_alphabet(REFlags(0)), pn.get_alphabet(REFlags(0)))[0]
@@ -211,10 +212,20 @@ def _as_language(regex: str) -> str:
     return f"(?:{body}).*"
 
 
-# What stands for a character class when making up an example value.
-_CATEGORY_SAMPLE = {"CATEGORY_DIGIT": "5", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": "a",
-                    "CATEGORY_NOT_WORD": "-", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a"}
+# -- values a pattern matches ------------------------------------------------------------
+
+_DIGITS = "0123456789"
+_WORD = "abcdefghijklmnopqrstuvwxyz" + _DIGITS
+# What stands for a category (``\d``, ``\w``...) in an example, and what a random pick
+# draws from.
+_CATEGORY_EXAMPLE = {"CATEGORY_DIGIT": "5", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_WORD": "a",
+                     "CATEGORY_NOT_WORD": "-", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a"}
+_CATEGORY_POOL = {"CATEGORY_DIGIT": _DIGITS, "CATEGORY_WORD": _WORD, "CATEGORY_SPACE": " "}
 _EXAMPLE_LIMIT = 80
+
+
+class _NoSample(Exception):
+    """The pattern uses something the sampler does not make values for."""
 
 
 def example(pattern: str) -> str | None:
@@ -225,68 +236,113 @@ def example(pattern: str) -> str | None:
     if compiled is None or error is not None:
         return None
     try:
-        from re import _parser  # the regex parser of the standard library (3.11+)
-
-        text = _sample(_parser.parse(to_regex(pattern)), {})
-    except Exception:  # an opcode this sketch does not know: no example
+        text = _Sampler(None).items(re_parser.parse(to_regex(pattern)))
+    except (_NoSample, re.error, RecursionError):
         return None
     if len(text) > _EXAMPLE_LIMIT or match(pattern, text) is None:
         return None
     return text
 
 
-def _sample(items, groups: dict[int, str]) -> str:
-    out = []
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL":
-            out.append(chr(av))
-        elif name == "NOT_LITERAL":
-            out.append("x" if av != ord("x") else "y")
-        elif name == "ANY":
-            out.append("5")
-        elif name == "AT":
-            continue
-        elif name == "IN":
-            out.append(_sample_class(av))
-        elif name == "SUBPATTERN":
+def sample(pattern: str, rng: random.Random) -> str | None:
+    """A value ``pattern`` matches, drawn at random (made-up calls for demos), or None when
+    none is found; like ``example``, every answer is checked with ``match``."""
+    try:
+        parsed = re_parser.parse(to_regex(pattern))
+    except (re.error, RecursionError):
+        return None
+    for _ in range(20):
+        try:
+            value = _Sampler(rng).items(parsed)
+        except _NoSample:
+            return None
+        if match(pattern, value) is not None:
+            return value
+    return None
+
+
+class _Sampler:
+    """Makes up a value from the standard library's parse of a regex: the shortest, first
+    choice everywhere (``rng`` None), or random choices that look like phone numbers."""
+
+    def __init__(self, rng: random.Random | None) -> None:
+        self.rng = rng
+        self.groups: dict[int, str] = {}
+
+    def items(self, items) -> str:
+        return "".join(self.one(str(op), av) for op, av in items)
+
+    def one(self, op: str, av) -> str:
+        rng = self.rng
+        if op == "LITERAL":
+            return chr(av)
+        if op == "NOT_LITERAL":
+            other = "x" if rng is None else "1"
+            return other if chr(av) != other else ("y" if rng is None else "2")
+        if op == "ANY":
+            return "5" if rng is None else rng.choice(_DIGITS)
+        if op == "AT":
+            return ""
+        if op == "IN":
+            return self.klass(av)
+        if op == "SUBPATTERN":
             group, _, _, body = av
-            text = _sample(body, groups)
+            text = self.items(body)
             if group is not None:
-                groups[group] = text
-            out.append(text)
-        elif name == "BRANCH":
-            out.append(_sample(av[1][0], groups))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                self.groups[group] = text
+            return text
+        if op == "BRANCH":
+            return self.items(av[1][0] if rng is None else rng.choice(av[1]))
+        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, body = av
-            count = low if low else min(1, high)
-            if count > _EXAMPLE_LIMIT:
-                raise ValueError("too long")
-            out.append("".join(_sample(body, groups) for _ in range(count)))
-        elif name == "GROUPREF":
-            out.append(groups.get(av, ""))
-        elif name == "ATOMIC_GROUP":
-            out.append(_sample(av, groups))
-        else:
-            raise ValueError(f"no example for {name}")
-    return "".join(out)
+            if rng is None:
+                count = low if low else min(1, high)
+                if count > _EXAMPLE_LIMIT:
+                    raise _NoSample("too long")
+            elif high is re_constants.MAXREPEAT:  # `.*`, `\d+`: a phone-number-like run
+                count = rng.randint(max(low, 4), max(low, 4) + 6)
+            else:
+                count = rng.randint(low, min(high, low + 6))
+            return "".join(self.items(body) for _ in range(count))
+        if op == "GROUPREF":
+            return self.groups.get(av, "")
+        if op == "ATOMIC_GROUP":
+            return self.items(av)
+        raise _NoSample(op)
 
-
-def _sample_class(items) -> str:
-    if items and str(items[0][0]) == "NEGATE":
-        for candidate in "5a1-x ":
-            if not _class_has(items[1:], candidate):
-                return candidate
-        raise ValueError("no character outside the class")
-    op, av = items[0]
-    name = str(op)
-    if name == "LITERAL":
-        return chr(av)
-    if name == "RANGE":
-        return chr(av[0])
-    if name == "CATEGORY":
-        return _CATEGORY_SAMPLE[str(av)]
-    raise ValueError(f"no example for {name}")
+    def klass(self, items) -> str:
+        negate = bool(items) and str(items[0][0]) == "NEGATE"
+        members = items[1:] if negate else items
+        if self.rng is None:
+            if negate:
+                for candidate in "5a1-x ":
+                    if not _class_has(members, candidate):
+                        return candidate
+                raise _NoSample("no character outside the class")
+            op, av = str(members[0][0]), members[0][1]
+            if op == "LITERAL":
+                return chr(av)
+            if op == "RANGE":
+                return chr(av[0])
+            if op == "CATEGORY":
+                return _CATEGORY_EXAMPLE[str(av)]
+            raise _NoSample(op)
+        allowed: list[str] = []
+        for op, av in members:
+            op = str(op)
+            if op == "LITERAL":
+                allowed.append(chr(av))
+            elif op == "RANGE":
+                allowed.extend(chr(c) for c in range(av[0], min(av[1], av[0] + 64) + 1))
+            elif op == "CATEGORY":
+                allowed.extend(_CATEGORY_POOL.get(str(av), ""))
+        if negate:
+            choices = [c for c in _WORD + "+*#" if c not in allowed]
+            return self.rng.choice(choices) if choices else "~"
+        if not allowed:
+            raise _NoSample("empty class")
+        digits = [c for c in allowed if c.isdigit()]
+        return self.rng.choice(digits or allowed)
 
 
 def _class_has(items, ch: str) -> bool:

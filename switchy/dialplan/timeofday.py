@@ -27,6 +27,41 @@ def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class WallClock:
+    """A fixed wall-clock time: read as is in whatever time zone the call uses."""
+
+    wall_clock = True
+
+    def __init__(self, when: dt.datetime) -> None:
+        self.when = when
+
+    def __call__(self) -> dt.datetime:
+        return self.when
+
+
+class FixedClock:
+    """A fixed instant (a time with its UTC offset): each call reads it in its own zone."""
+
+    def __init__(self, when: dt.datetime) -> None:
+        self.when = when
+
+    def __call__(self) -> dt.datetime:
+        return self.when
+
+
+def clock_at(when: str | dt.datetime) -> Clock:
+    """The clock of ``simulate --at`` (and the editor's simulate): a time without an offset
+    is a wall-clock time in the dialplan's zone, one with an offset a fixed instant.
+    ``ValueError`` for text that is not an ISO date and time."""
+    if isinstance(when, str):
+        try:
+            when = dt.datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise ValueError(f"--at takes a date and time such as 2024-12-24T09:00, not "
+                             f"{when!r}") from None
+    return WallClock(when) if when.tzinfo is None else FixedClock(when)
+
+
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _HOURS = re.compile(r"^[+-]?\d{1,5}$")
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from switchy.dialplan.build import build
-from switchy.dialplan.simulate import simulate
+from switchy.dialplan.diagnostics import did_you_mean
+from switchy.dialplan.runtime.simulate import simulate
 from switchy.dialplantest.node import NodeController, World, new_channel, park_headers
 from switchy.dialplantest.testfile import Call, Expect, Problem, TestFile, load
 
@@ -157,8 +158,6 @@ def run_file(path: Path) -> FileResult:
     names = set(built.graph.graph["dialplans"])
     for call in tf.calls:
         if call.context not in names and not call.context_missing:
-            from switchy.dialplan.diagnostics import did_you_mean
-
             guess = did_you_mean(call.context, sorted(names))
             result.problems.append(Problem(call.line, f"call {call.name!r}: no dialplan "
                                            f"{call.context!r} in {', '.join(p.name for p in tf.dialplans)}"

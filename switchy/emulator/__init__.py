@@ -7,7 +7,7 @@ asked for. Point any ESL client at it.
 
 How to use it in tests::
 
-    from switchy.emulator import EmulatedCluster, Outcome
+    from switchy.emulator import EmulatedCluster, DialOutcome
 
     async with EmulatedCluster(nodes=3, password="ClueCon", time_scale=0.01) as cluster:
         node = cluster.nodes[0]                      # node.host, node.port (ephemeral)
@@ -31,7 +31,7 @@ What a channel recorded: ``history`` (event names fired, in order), ``applicatio
 ``variables``, ``dtmf_received``, ``transfers``, ``responded`` (SIP code).
 
 Bridging: outbound legs answer by default. Choose what a destination does with
-``node.set_outcome(regex, Outcome.busy())`` (also ``Outcome.answer(ring=, talk=)``,
+``node.set_outcome(regex, DialOutcome.busy())`` (also ``DialOutcome.answer(ring=, talk=)``,
 ``no_answer()``, ``reject(cause)``, ``unregistered()``, ``invalid_gateway()``), or list
 the existing gateways with ``gateways={"carrier1"}``.
 
@@ -59,22 +59,37 @@ real media.
 
 Timing: use bounded waits (``wait_event(..., timeout=)``), never sleeps; with a small
 ``time_scale`` media and ringing finish almost at once.
+
+Layout: each module imports only modules listed above it (``tests/test_import_graph.py``
+keeps it so); where a lower one must reach up it is handed what it needs.
+
+- ``events`` (event names, header blocks, frames), ``faults``, ``switchy.causes``
+- ``channel``: a call leg's state and header sets; its node is the ``ChannelHost`` protocol
+- ``endpoints`` (mod_sofia, mod_loopback), ``config`` (``NodeConfig``, ``DialOutcome``)
+- ``session``: the state machine, ``execute``, ``media_wait``, park, the message queue;
+  it runs applications from the table the node hands it
+- ``core``: ``NodeCore``, the node's state: channels, events, connections, log, lookups
+- ``originate`` (dial strings, new legs), ``applications`` (mod_dptools),
+  ``api_commands`` (mod_commands)
+- ``server``: the ESL ``Listener``, one per client connection
+- ``node``: ``EmulatedNode``, which listens and places calls; ``cluster``
 """
 
 from .channel import Bridge, CallerProfile, Channel
 from .cluster import EmulatedCluster
+from .config import DialOutcome, NodeConfig
+from .core import ReceivedCommand
 from .faults import Faults
-from .node import EmulatedNode, NodeConfig, ReceivedCommand
-from .originate import Outcome
+from .node import EmulatedNode
 
 __all__ = [
     "Bridge",
     "CallerProfile",
     "Channel",
+    "DialOutcome",
     "EmulatedCluster",
     "EmulatedNode",
     "Faults",
     "NodeConfig",
-    "Outcome",
     "ReceivedCommand",
 ]

@@ -3,6 +3,9 @@
 Each command returns the text FreeSWITCH writes, trailing newline rules included
 (``uuid_getvar`` and ``uuid_exists`` have none). A command FreeSWITCH does not know
 (or that this emulator does not implement) gets ``-ERR <cmd> Command not found!``.
+
+The commands work on a ``core.NodeCore``; the ESL server and ``EmulatedNode.originate``
+call ``run`` and ``originate`` from above.
 """
 
 from __future__ import annotations
@@ -11,18 +14,17 @@ import json
 import time
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+
+from switchy.causes import normalize_cause
 
 from . import endpoints
-from .applications import UuidBridge, schedule_hangup, send_digits, start_recording, stop_recording
-from .causes import normalize_cause
-from .channel import CS_HANGUP, Channel
-from .session import Message, queue_message
+from .applications import UuidBridge, schedule_hangup, send_digits
+from .channel import CS_HANGUP, Channel, Message
+from .core import NodeCore
+from .originate import dial, parse_dial_string
+from .session import queue_message, start_recording, stop_recording
 
-if TYPE_CHECKING:
-    from .node import EmulatedNode
-
-ApiFunc = Callable[["EmulatedNode", str], Awaitable[str]]
+ApiFunc = Callable[[NodeCore, str], Awaitable[str]]
 COMMANDS: dict[str, ApiFunc] = {}
 
 NOT_FOUND = "-ERR {} Command not found!\n"
@@ -36,7 +38,7 @@ def command(name: str):  # type: ignore[no-untyped-def]
     return register
 
 
-async def run(node: EmulatedNode, cmd: str, args: str) -> str:
+async def run(node: NodeCore, cmd: str, args: str) -> str:
     """Run one api command; the output exactly as MES would send it."""
     func = COMMANDS.get(cmd.lower())
     if func is None:
@@ -45,7 +47,7 @@ async def run(node: EmulatedNode, cmd: str, args: str) -> str:
     return output if output else "-ERR no reply\n"
 
 
-def _live(node: EmulatedNode, uuid: str) -> Channel | None:
+def _live(node: NodeCore, uuid: str) -> Channel | None:
     ch = node.channels.get(uuid.strip())
     return ch if ch is not None and not ch.destroyed else None
 
@@ -54,7 +56,7 @@ def _live(node: EmulatedNode, uuid: str) -> Channel | None:
 
 
 @command("uuid_answer")
-async def uuid_answer(node: EmulatedNode, args: str) -> str:
+async def uuid_answer(node: NodeCore, args: str) -> str:
     ch = _live(node, args.split(" ")[0]) if args.strip() else None
     if ch is None or not endpoints.answer(ch):
         return "-ERROR\n"
@@ -62,7 +64,7 @@ async def uuid_answer(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_kill")
-async def uuid_kill(node: EmulatedNode, args: str) -> str:
+async def uuid_kill(node: NodeCore, args: str) -> str:
     parts = args.split()
     if not parts:
         return "-USAGE: <uuid> [cause]\n"
@@ -74,12 +76,12 @@ async def uuid_kill(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_exists")
-async def uuid_exists(node: EmulatedNode, args: str) -> str:
+async def uuid_exists(node: NodeCore, args: str) -> str:
     return "true" if args.strip() and _live(node, args.split()[0]) is not None else "false"
 
 
 @command("uuid_getvar")
-async def uuid_getvar(node: EmulatedNode, args: str) -> str:
+async def uuid_getvar(node: NodeCore, args: str) -> str:
     parts = args.split()
     if len(parts) < 2:
         return "-USAGE: <uuid> <var>\n"
@@ -91,7 +93,7 @@ async def uuid_getvar(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_setvar")
-async def uuid_setvar(node: EmulatedNode, args: str) -> str:
+async def uuid_setvar(node: NodeCore, args: str) -> str:
     parts = args.split(" ", 2)
     if len(parts) < 2 or not parts[0]:
         return "-USAGE: <uuid> <var> [value]\n"
@@ -107,7 +109,7 @@ async def uuid_setvar(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_setvar_multi")
-async def uuid_setvar_multi(node: EmulatedNode, args: str) -> str:
+async def uuid_setvar_multi(node: NodeCore, args: str) -> str:
     usage = "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n"
     uuid, _, pairs = args.strip().partition(" ")
     ch = _live(node, uuid) if uuid else None
@@ -121,7 +123,7 @@ async def uuid_setvar_multi(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_park")
-async def uuid_park(node: EmulatedNode, args: str) -> str:
+async def uuid_park(node: NodeCore, args: str) -> str:
     ch = _live(node, args.strip()) if args.strip() else None
     if ch is None:
         return NO_SUCH_CHANNEL
@@ -132,7 +134,7 @@ async def uuid_park(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_break")
-async def uuid_break(node: EmulatedNode, args: str) -> str:
+async def uuid_break(node: NodeCore, args: str) -> str:
     parts = args.split()
     ch = _live(node, parts[0]) if parts else None
     if ch is None:
@@ -145,7 +147,7 @@ async def uuid_break(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_transfer")
-async def uuid_transfer(node: EmulatedNode, args: str) -> str:
+async def uuid_transfer(node: NodeCore, args: str) -> str:
     usage = "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
     parts = args.split()
     if len(parts) < 2:
@@ -175,7 +177,7 @@ async def uuid_transfer(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_bridge")
-async def uuid_bridge(node: EmulatedNode, args: str) -> str:
+async def uuid_bridge(node: NodeCore, args: str) -> str:
     parts = args.split()
     if len(parts) < 2:
         return "-USAGE: <uuid> <other_uuid>\n"
@@ -187,7 +189,7 @@ async def uuid_bridge(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_broadcast")
-async def uuid_broadcast(node: EmulatedNode, args: str) -> str:
+async def uuid_broadcast(node: NodeCore, args: str) -> str:
     parts = args.split()
     if len(parts) < 2:
         return "-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n"
@@ -216,7 +218,7 @@ def broadcast(ch: Channel, path: str) -> None:
 
 
 @command("uuid_record")
-async def uuid_record(node: EmulatedNode, args: str) -> str:
+async def uuid_record(node: NodeCore, args: str) -> str:
     usage = ("-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] "
              "[<recording_vars>]\n")
     parts = args.split()
@@ -237,7 +239,7 @@ async def uuid_record(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_hold")
-async def uuid_hold(node: EmulatedNode, args: str) -> str:
+async def uuid_hold(node: NodeCore, args: str) -> str:
     parts = args.split()
     mode = ""
     if parts and parts[0] in ("off", "toggle"):
@@ -259,7 +261,7 @@ async def uuid_hold(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_send_dtmf")
-async def uuid_send_dtmf(node: EmulatedNode, args: str) -> str:
+async def uuid_send_dtmf(node: NodeCore, args: str) -> str:
     parts = args.split()
     if len(parts) < 2:
         return "-USAGE: <uuid> <dtmf_data>\n"
@@ -272,7 +274,7 @@ async def uuid_send_dtmf(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_dump")
-async def uuid_dump(node: EmulatedNode, args: str) -> str:
+async def uuid_dump(node: NodeCore, args: str) -> str:
     parts = args.split()
     ch = _live(node, parts[0]) if parts else None
     if ch is None:
@@ -287,7 +289,7 @@ async def uuid_dump(node: EmulatedNode, args: str) -> str:
 
 
 @command("sched_hangup")
-async def sched_hangup(node: EmulatedNode, args: str) -> str:
+async def sched_hangup(node: NodeCore, args: str) -> str:
     parts = args.split()
     if len(parts) < 2:
         return "-USAGE: [+]<time> <uuid> [<cause>]\n"
@@ -306,7 +308,7 @@ async def sched_hangup(node: EmulatedNode, args: str) -> str:
 
 
 @command("hupall")
-async def hupall(node: EmulatedNode, args: str) -> str:
+async def hupall(node: NodeCore, args: str) -> str:
     parts = args.split()
     cause = normalize_cause(parts[0] if parts else None, "NORMAL_CLEARING")
     var = parts[1] if len(parts) > 1 else None
@@ -320,7 +322,7 @@ async def hupall(node: EmulatedNode, args: str) -> str:
 
 
 @command("uuid_audio")
-async def uuid_audio(node: EmulatedNode, args: str) -> str:
+async def uuid_audio(node: NodeCore, args: str) -> str:
     """Mute or adjust levels; the emulator has no audio, so it only remembers the request."""
     parts = args.split()
     ch = _live(node, parts[0]) if parts else None
@@ -335,9 +337,8 @@ async def uuid_audio(node: EmulatedNode, args: str) -> str:
 
 
 @command("originate")
-async def originate(node: EmulatedNode, args: str) -> str:
+async def originate(node: NodeCore, args: str) -> str:
     """originate <url> <exten>|&app(args) [dialplan] [context] [cid_name] [cid_num] [timeout]."""
-    from .originate import dial, parse_dial_string
     usage = ("-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] "
              "[<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n")
     argv = _split_args(args)
@@ -398,7 +399,7 @@ def _split_args(text: str) -> list[str]:
 
 
 @command("status")
-async def status(node: EmulatedNode, args: str) -> str:
+async def status(node: NodeCore, args: str) -> str:
     up = max(0, int((time.time() - node.started_at) * 1_000_000))
     seconds, micro = divmod(up, 1_000_000)
     minutes, sec = divmod(seconds, 60)
@@ -419,24 +420,24 @@ async def status(node: EmulatedNode, args: str) -> str:
 
 
 @command("version")
-async def version(node: EmulatedNode, args: str) -> str:
+async def version(node: NodeCore, args: str) -> str:
     if args.strip() == "short":
         return f"{node.config.version.split('-')[0]}\n"
     return f"FreeSWITCH Version {node.config.version}~64bit ( 64bit)\n"
 
 
 @command("hostname")
-async def hostname(node: EmulatedNode, args: str) -> str:
+async def hostname(node: NodeCore, args: str) -> str:
     return node.hostname
 
 
 @command("echo")
-async def echo(node: EmulatedNode, args: str) -> str:
+async def echo(node: NodeCore, args: str) -> str:
     return args
 
 
 @command("global_getvar")
-async def global_getvar(node: EmulatedNode, args: str) -> str:
+async def global_getvar(node: NodeCore, args: str) -> str:
     name = args.strip()
     if not name:
         return "".join(f"{k}={v}\n" for k, v in node.global_vars.items())
@@ -444,12 +445,12 @@ async def global_getvar(node: EmulatedNode, args: str) -> str:
 
 
 @command("create_uuid")
-async def create_uuid(node: EmulatedNode, args: str) -> str:
+async def create_uuid(node: NodeCore, args: str) -> str:
     return str(uuidlib.uuid4())
 
 
 @command("uptime")
-async def uptime(node: EmulatedNode, args: str) -> str:
+async def uptime(node: NodeCore, args: str) -> str:
     return f"{int(time.time() - node.started_at)}\n"
 
 
@@ -464,7 +465,7 @@ SHOW_COLUMNS = ("uuid", "direction", "created", "created_epoch", "name", "state"
 
 
 @command("show")
-async def show(node: EmulatedNode, args: str) -> str:
+async def show(node: NodeCore, args: str) -> str:
     words = args.split()
     if not words:
         return "-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|" \
@@ -497,7 +498,7 @@ async def show(node: EmulatedNode, args: str) -> str:
 
 
 @command("sofia")
-async def sofia(node: EmulatedNode, args: str) -> str:
+async def sofia(node: NodeCore, args: str) -> str:
     if args.strip().split()[:1] != ["status"]:
         return "-ERR Usage: sofia status|xmlstatus|...\n"
     def row(name: str, kind: str, data: str, state: str) -> str:

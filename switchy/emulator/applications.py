@@ -4,6 +4,9 @@ Each application is ``async def app(channel, arg, run)``; ``session.execute`` wr
 in CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE. Applications that take time wait in
 ``media_wait``, where queued ``sendmsg`` commands run nested (unless event-locked) and
 a hangup, ``uuid_break`` or transfer ends them early, as on FreeSWITCH.
+
+``APPLICATIONS`` is the table of them by name; the node hands it to the sessions it
+runs (``node.applications``), so the session layer below never imports this module.
 """
 
 from __future__ import annotations
@@ -12,22 +15,21 @@ import asyncio
 import re
 import uuid as uuidlib
 
+from switchy.causes import normalize_cause, sip_to_cause
+
 from . import endpoints
-from .causes import normalize_cause, sip_to_cause
 from .channel import (
     CS_EXCHANGE_MEDIA,
-    CS_EXECUTE,
     CS_HIBERNATE,
-    CS_PARK,
     CS_RESET,
-    CS_ROUTING,
     CS_SOFT_EXECUTE,
     Bridge,
     CallerProfile,
     Channel,
 )
 from .events import micros
-from .session import AppFunc, Run, apply_transfer, execute, media_wait, run_dialplan
+from .originate import dial
+from .session import AppFunc, Run, media_wait, park_channel, start_recording, stop_recording
 
 APPLICATIONS: dict[str, AppFunc] = {}
 
@@ -37,57 +39,6 @@ def app(name: str):  # type: ignore[no-untyped-def]
         APPLICATIONS[name] = func
         return func
     return register
-
-
-# -- running a list of applications ------------------------------------------------------
-
-
-async def run_apps(ch: Channel, apps: list[tuple[str, str]]) -> None:
-    """Execute an extension's applications in order, honouring park/bridge requests."""
-    for name, arg in apps:
-        if not ch.up or ch.transfer_to is not None:
-            return
-        await execute(ch, name, arg)
-        await handle_requests(ch)
-
-
-async def handle_requests(ch: Channel) -> None:
-    """uuid_park and uuid_bridge take a channel out of whatever it was doing."""
-    while ch.up:
-        if ch.bridge_request is not None:
-            await ch.bridge_request.arrive(ch)  # type: ignore[attr-defined]
-            continue
-        if ch.park_requested:
-            ch.park_requested = False
-            ch.set_running_state(CS_PARK)
-            await _park(ch, None)
-            continue
-        return
-
-
-async def idle(ch: Channel) -> None:
-    """A leg outside any dialplan (an answered outbound leg): wait, obey requests."""
-    while ch.up:
-        await handle_requests(ch)
-        if not ch.up:
-            return
-        if ch.pending_apps is not None:
-            apps, ch.pending_apps = ch.pending_apps, None
-            ch.hit_dialplan = True
-            ch.set_running_state(CS_EXECUTE)
-            ch.set_var("call_uuid", ch.variables.get("call_uuid") or ch.uuid)
-            await run_apps(ch, apps)
-            if ch.up and ch.transfer_to is not None:
-                apply_transfer(ch)
-                ch.set_running_state(CS_ROUTING)
-                await run_dialplan(ch)
-            return
-        if ch.transfer_to is not None:
-            apply_transfer(ch)
-            ch.set_running_state(CS_ROUTING)
-            await run_dialplan(ch)
-            return
-        await media_wait(ch, None)
 
 
 # -- call control ------------------------------------------------------------------------
@@ -134,24 +85,7 @@ async def respond(ch: Channel, arg: str, run: Run) -> None:
 
 @app("park")
 async def park(ch: Channel, arg: str, run: Run) -> None:
-    await _park(ch, run)
-
-
-async def _park(ch: Channel, run: Run | None) -> None:
-    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it."""
-    ch.in_park = True
-    ch.park_requested = False
-    ch.fire("CHANNEL_PARK")
-    while True:
-        await media_wait(ch, None, run)
-        if ch.up and ch.park_requested and ch.bridge_request is None and ch.transfer_to is None:
-            ch.park_requested = False
-            continue
-        break
-    ch.in_park = False
-    if ch.bridge_request is not None and ch.up:
-        ch.state = CS_HIBERNATE
-    ch.fire("CHANNEL_UNPARK")
+    await park_channel(ch, run)
 
 
 @app("transfer")
@@ -212,11 +146,10 @@ async def send_dtmf(ch: Channel, arg: str, run: Run) -> None:
 
 def send_digits(ch: Channel, digits: str) -> None:
     """DTMF towards the far end; over loopback it arrives on the other leg."""
-    from .session import receive_dtmf
     ch.dtmf_sent.append(digits)
     if ch.partner is not None and ch.endpoint == "loopback":
         ch.set_var("last_dtmf_duration", "1000")
-        receive_dtmf(ch.partner, digits, source="UNKNOWN")
+        ch.partner.receive_dtmf(digits, source="UNKNOWN")
 
 
 # -- variables ---------------------------------------------------------------------------
@@ -443,31 +376,6 @@ async def record_session(ch: Channel, arg: str, run: Run) -> None:
     start_recording(ch, path)
 
 
-def start_recording(ch: Channel, path: str) -> bool:
-    if not path or path in ch.active_recordings:
-        return False
-    ch.recordings.append(path)
-    ch.active_recordings[path] = asyncio.get_running_loop().time()
-    ch.fire("RECORD_START", after=[("Record-File-Path", path)])
-    return True
-
-
-def stop_recording(ch: Channel, path: str) -> bool:
-    paths = list(ch.active_recordings) if path in ("", "all") else [path]
-    stopped = False
-    for p in paths:
-        started = ch.active_recordings.pop(p, None)
-        if started is None:
-            continue
-        ms = int((asyncio.get_running_loop().time() - started)
-                 / max(ch.node.config.time_scale, 1e-9) * 1000)
-        ch.set_vars([("record_ms", str(ms)), ("record_seconds", str(ms // 1000)),
-                     ("record_samples", str(ms * 8))])
-        ch.fire("RECORD_STOP", after=[("Record-File-Path", p)])
-        stopped = True
-    return stopped
-
-
 @app("stop_record_session")
 async def stop_record_session(ch: Channel, arg: str, run: Run) -> None:
     stop_recording(ch, arg.strip())
@@ -480,7 +388,6 @@ async def stop_record_session(ch: Channel, arg: str, run: Run) -> None:
 async def bridge(ch: Channel, arg: str, run: Run) -> None:
     """Dial ``arg``; on answer bridge until one side leaves; on failure hang up the caller
     with the cause unless ``continue_on_fail`` says otherwise."""
-    from .originate import dial
     target = arg.strip()
     timeout = _int(ch.variables.get("call_timeout") or ch.variables.get("originate_timeout"), 60)
     result = await dial(ch.node, target, caller=ch, run=run, timeout=timeout)

@@ -9,6 +9,10 @@ cached until they change, so consecutive events of a call share their encoding.
 State changes that FreeSWITCH announces (running state, call state, answer) are
 methods here that fire the right event; the call flow that decides *when* they happen
 lives in ``session.py``.
+
+This module sits just above the events: it imports nothing of the node or the code
+that runs calls. What a channel needs of its node (fire an event, announce a hangup)
+is the small ``ChannelHost`` protocol, which the node (``core.NodeCore``) fulfils.
 """
 
 from __future__ import annotations
@@ -16,18 +20,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid as uuidlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from switchy.causes import CODE_OF
 from switchy.esl.codec import url_encode
 
-from .causes import CODE_OF
 from .events import EXTENDED_EVENTS, Block, EmuEvent, LineCache, micros
-
-if TYPE_CHECKING:
-    from .node import EmulatedNode
-    from .session import Message
 
 STATE_NAMES = ("CS_NEW", "CS_INIT", "CS_ROUTING", "CS_SOFT_EXECUTE", "CS_EXECUTE",
                "CS_EXCHANGE_MEDIA", "CS_PARK", "CS_CONSUME_MEDIA", "CS_HIBERNATE", "CS_RESET",
@@ -37,6 +37,52 @@ STATE_NAMES = ("CS_NEW", "CS_INIT", "CS_ROUTING", "CS_SOFT_EXECUTE", "CS_EXECUTE
  CS_NONE) = range(14)
 CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE": 4, "HELD": 5,
                      "RING_WAIT": 6, "HANGUP": 7, "UNHELD": 8}
+
+
+class ChannelHost(Protocol):
+    """What a channel needs of the node that carries it.
+
+    Events go out through the node, which numbers them and builds them only for the
+    connections that want them. A hangup is announced to the node twice: before
+    CHANNEL_HANGUP is fired (the session's hangup handlers set their variables) and
+    after (bound connections disconnect, a bridge ends with its A leg).
+    """
+
+    hostname: str
+    has_listeners: bool
+
+    def skip_sequence(self) -> None: ...
+
+    def std_block(self, name: str, source: str, subclass: str | None = None,
+                  sequence: int | None = None) -> Block: ...
+
+    def fire(self, name: str, build: Callable[[Block], EmuEvent], *, uuid: str | None = None,
+             source: str | None = None, subclass: str | None = None,
+             job_owner: str | None = None) -> None: ...
+
+    def channel_hanging_up(self, ch: Channel) -> None: ...
+
+    def channel_hung_up(self, ch: Channel) -> None: ...
+
+
+@dataclass
+class Message:
+    """A parsed ``sendmsg`` (or an internal broadcast) waiting in a channel's queue."""
+
+    command: str  # call-command: execute, hangup, ...
+    app: str = ""
+    arg: str = ""
+    loops: int = 1
+    event_lock: bool = False
+    event_uuid: str | None = None
+    event_uuid_name: str | None = None
+    cause: str = "NORMAL_CLEARING"
+    headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, for PRIVATE_COMMAND
+    body: str | None = None
+    command_line: str = ""
+    broadcast: bool = False  # queued by uuid_broadcast (its PRIVATE_COMMAND differs)
+    pre: list[tuple[str, str]] | None = None
+
 
 _TIME_FIELDS = ("Profile-Created-Time", "Channel-Created-Time", "Channel-Answered-Time",
                 "Channel-Progress-Time", "Channel-Progress-Media-Time", "Channel-Hangup-Time",
@@ -146,9 +192,9 @@ class Bridge:
 class Channel:
     """One emulated FreeSWITCH channel (a call leg) and the handle tests hold."""
 
-    def __init__(self, node: EmulatedNode, *, name: str, direction: str, endpoint: str,
+    def __init__(self, node: ChannelHost, *, name: str, direction: str, endpoint: str,
                  profile: CallerProfile, uuid: str | None = None) -> None:
-        self.node = node
+        self.node = node  # the EmulatedNode; the code running calls uses all of it
         self.uuid = uuid or str(uuidlib.uuid4())
         self.name = name
         self.direction = direction
@@ -192,7 +238,7 @@ class Channel:
         self.pending_apps: list[tuple[str, str]] | None = None  # for an originated leg
         self.in_park = False
         self.dialer: Any = None  # who waits for this leg to answer (a Channel or Waiter)
-        self.outcome: Any = None  # what the far end does (originate.Outcome), outbound legs
+        self.outcome: Any = None  # what the far end does (config.DialOutcome), outbound legs
         self.ring_timeout = 60.0
         # the session (session.py) and its plumbing
         self.queue: list[Message] = []
@@ -323,15 +369,20 @@ class Channel:
             self.set_var("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
         self.hangup(cause)
 
-    async def hangup_and_wait(self, cause: str = "NORMAL_CLEARING",
-                              timeout: float | None = 5.0) -> None:
-        self.remote_hangup(cause)
-        await self.wait_hangup(timeout)
-
     def send_dtmf(self, digits: str) -> None:
         """Digits arriving from the far end (RFC 2833)."""
-        from .session import receive_dtmf
-        receive_dtmf(self, digits, source="RTP")
+        self.receive_dtmf(digits, source="RTP")
+
+    def receive_dtmf(self, digits: str, *, source: str = "RTP", duration: int = 2000) -> None:
+        """Digits arriving on this channel: one DTMF event each."""
+        for digit in digits:
+            if digit not in "0123456789*#ABCDabcdwW":
+                continue
+            if digit in "wW":
+                continue
+            self.dtmf_received.append(digit)
+            self.fire("DTMF", after=[("DTMF-Digit", digit), ("DTMF-Duration", str(duration)),
+                                     ("DTMF-Source", source)], extended=False)
 
     # -- variables --------------------------------------------------------------------------
 
@@ -379,9 +430,6 @@ class Channel:
                     lines[name] = f"variable_{name}: {url_encode(variables[name])}\n"
             self._var_dirty.clear()
         return "".join(lines.values())  # type: ignore[arg-type]
-
-    def get_var(self, name: str) -> str | None:
-        return self.variables.get(name)
 
     # -- profile ----------------------------------------------------------------------------
 
@@ -525,14 +573,10 @@ class Channel:
         self.answer_state = "hangup"
         self.set_time(CallerProfile.HANGUP)
         self.ended = True
-        from .session import after_hangup_fired, on_hangup
-        on_hangup(self)
+        self.node.channel_hanging_up(self)
         self.fire("CHANNEL_HANGUP")
         self.wake()
-        for listener in list(self.node.listeners):
-            if listener.session is self:
-                listener.session_hungup()
-        after_hangup_fired(self)
+        self.node.channel_hung_up(self)
         return True
 
     def wake(self) -> None:

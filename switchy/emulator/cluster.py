@@ -31,10 +31,6 @@ class EmulatedCluster:
         return len(self.nodes)
 
     @property
-    def addresses(self) -> list[tuple[str, int]]:
-        return [node.address for node in self.nodes]
-
-    @property
     def hosts(self) -> list[str]:
         """``host:port`` of every node, as switchy's Service takes them."""
         return [f"{node.host}:{node.port}" for node in self.nodes]

@@ -3,17 +3,27 @@
 Channel variables, names and caller profiles are set here in the order the real
 modules set them (as captured from FreeSWITCH 1.11), and so are the media steps of
 answering: codec negotiation, early media, the answer and the ACK that follows it.
+
+The endpoints sit right above the channel: what they need of the node (its sofia
+profiles, a session counter) is the small ``EndpointHost`` protocol.
 """
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .channel import CS_NONE, CallerProfile, Channel
+from .channel import CS_NONE, CallerProfile, Channel, ChannelHost
 
-if TYPE_CHECKING:
-    from .node import EmulatedNode
+
+class EndpointHost(ChannelHost, Protocol):
+    """The node as an endpoint module sees it: where its sofia profiles listen, and
+    the number of each new session."""
+
+    def sofia_profile_address(self, profile: str) -> tuple[str, int]: ...
+
+    def next_session_id(self) -> int: ...
+
 
 PCMU = ("PCMU", "8000", "64000")
 L16 = ("L16", "8000", "128000")
@@ -36,7 +46,7 @@ def _hostport(host: str, port: int) -> str:
 # -- sofia --------------------------------------------------------------------------------
 
 
-def sofia_inbound(node: EmulatedNode, *, destination: str, caller_id_number: str,
+def sofia_inbound(node: EndpointHost, *, destination: str, caller_id_number: str,
                   caller_id_name: str | None, context: str, profile: str | None,
                   network_addr: str, network_port: int, variables: dict[str, str] | None,
                   uuid: str | None = None, dialplan: str = "XML") -> Channel:
@@ -107,7 +117,7 @@ def sofia_inbound(node: EmulatedNode, *, destination: str, caller_id_number: str
     return ch
 
 
-def sofia_outbound(node: EmulatedNode, *, url: str, profile: str, user: str, host: str,
+def sofia_outbound(node: EndpointHost, *, url: str, profile: str, user: str, host: str,
                    destination: str, caller: Channel | None, caller_id_name: str,
                    caller_id_number: str, variables: dict[str, str],
                    gateway: str | None = None, uuid: str | None = None) -> Channel:
@@ -247,7 +257,11 @@ def _mark_answered(ch: Channel) -> None:
     ch.set_time(CallerProfile.ANSWERED)
     ch.fire("CHANNEL_ANSWER")
     ch.set_callstate("ACTIVE")
-    ch.node.channel_answered(ch)
+    # whoever dials this leg (or its loopback partner) learns that it answered
+    if ch.dialer is not None:
+        ch.dialer.wake()
+    if ch.partner is not None and ch.partner.dialer is not None:
+        ch.partner.dialer.wake()
 
 
 def _sofia_ack(ch: Channel) -> None:
@@ -335,7 +349,7 @@ def _rtp_stats(ch: Channel) -> list[tuple[str, str]]:
 # -- loopback -----------------------------------------------------------------------------
 
 
-def loopback_pair(node: EmulatedNode, *, destination: str, context: str, dialplan: str,
+def loopback_pair(node: EndpointHost, *, destination: str, context: str, dialplan: str,
                   caller_id_name: str, caller_id_number: str, variables: dict[str, str],
                   a_uuid: str | None = None) -> tuple[Channel, Channel]:
     """mod_loopback's two legs: A (outbound, the originate's) and B (inbound, routed)."""
@@ -364,7 +378,7 @@ def loopback_pair(node: EmulatedNode, *, destination: str, context: str, dialpla
     return a, b
 
 
-def loopback_init(node: EmulatedNode, a: Channel, b: Channel, variables: dict[str, str]) -> None:
+def loopback_init(node: EndpointHost, a: Channel, b: Channel, variables: dict[str, str]) -> None:
     """The events and variables of a loopback originate up to the B leg's routing."""
     for ch in (a,):
         _loopback_codecs(ch)

@@ -10,7 +10,6 @@ per listener. Events are only built when some listener wants them (see ``node.fi
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterable
 
@@ -270,13 +269,6 @@ def micros(now: float | None = None) -> int:
 def local_stamp(us: int) -> str:
     """``YYYY-MM-DD HH:MM:SS`` in server-local time, as the *_stamp CDR variables."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us // 1_000_000))
-
-
-_SUBSCRIBE_SPLIT = re.compile(r" +")
-
-
-def split_names(text: str) -> list[str]:
-    return [t for t in _SUBSCRIBE_SPLIT.split(text.strip()) if t]
 
 
 def block(items: Iterable[tuple[str, str]]) -> Block:

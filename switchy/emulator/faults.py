@@ -3,16 +3,29 @@
 Switches on a node's ``faults`` apply to every ESL connection of that node (each
 ``Listener`` also offers the one-shot actions for itself). They exist for tests of
 the layers above: reconnects, timeouts, protocol errors.
+
+The faults know a node's connections only as ``Connection``s, handed over as a
+function that lists them, so this module stays below the node and its ESL server.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .node import EmulatedNode
+
+class Connection(Protocol):
+    """What a fault does to one ESL connection (``server.Listener`` is one)."""
+
+    cut_next_frame: bool  # the next frame sent is cut in half, then the socket closes
+
+    def abort(self) -> None: ...
+
+    def send_raw(self, data: bytes) -> None: ...
+
+    def unstalled(self) -> None: ...
+
 
 GARBAGE = b"Content-Type: text/event-plain\nContent-Length: nonsense\n\n\x00\xff garbage \r\n"
 
@@ -20,8 +33,8 @@ GARBAGE = b"Content-Type: text/event-plain\nContent-Length: nonsense\n\n\x00\xff
 class Faults:
     """Misbehaviour switches and actions for one node."""
 
-    def __init__(self, node: EmulatedNode) -> None:
-        self._node = node
+    def __init__(self, connections: Callable[[], Iterable[Connection]]) -> None:
+        self._connections = connections
         self.refuse_auth = False  # every auth gets -ERR invalid (then the goodbye and close)
         self.reply_delay: float | Callable[[str], float] = 0.0  # seconds before each reply
         self.withhold_replies: bool | Callable[[str], bool] = False  # run it, never answer
@@ -45,8 +58,8 @@ class Faults:
             self._unstalled.clear()
         else:
             self._unstalled.set()
-            for listener in list(self._node.listeners):
-                listener.unstalled()
+            for connection in list(self._connections()):
+                connection.unstalled()
 
     async def wait_unstalled(self) -> None:
         await self._unstalled.wait()
@@ -63,17 +76,17 @@ class Faults:
 
     def drop_connections(self) -> int:
         """Cut every connection at once (no disconnect notice); returns how many."""
-        listeners = list(self._node.listeners)
-        for listener in listeners:
-            listener.abort()
-        return len(listeners)
+        connections = list(self._connections())
+        for connection in connections:
+            connection.abort()
+        return len(connections)
 
     def close_mid_frame(self) -> None:
         """The next frame each connection sends is cut in half, then the socket closes."""
-        for listener in self._node.listeners:
-            listener.cut_next_frame = True
+        for connection in self._connections():
+            connection.cut_next_frame = True
 
     def send_garbage(self, data: bytes = GARBAGE) -> None:
         """Write bytes that are no valid ESL frame to every connection."""
-        for listener in self._node.listeners:
-            listener.send_raw(data)
+        for connection in self._connections():
+            connection.send_raw(data)

@@ -1,149 +1,43 @@
-"""One emulated FreeSWITCH node: its configuration, channels, listeners and events.
+"""One emulated FreeSWITCH node: an ESL server and the calls it carries.
 
-The node owns what a FreeSWITCH process owns: the channels, the event sequence, the
-ESL listener (``server.py``) and its connections, and the record of every command a
-client sent. Tests drive it from Python (``place_call``, outcome rules, faults) and
-assert on what it recorded.
+``EmulatedNode`` is the node tests hold. Its state (channels, events, configuration,
+the record of commands) is ``core.NodeCore``; this module adds what starts things:
+listening for ESL clients (``server.Listener``), the heartbeat, calls arriving
+(``place_call``) and ``originate`` from Python. It is the top of the emulator's
+layers, so it may import all of them; nothing below imports it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import logging
-import re
-import time
-import uuid as uuidlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from switchy.esl.codec import url_encode
-
-from . import endpoints
+from . import api_commands, endpoints
+from .applications import APPLICATIONS
 from .channel import Channel
-from .events import SOURCES, Block, Clock, EmuEvent, LineCache
-from .faults import Faults
-from .originate import Outcome
-from .session import begin_inbound, route_and_execute, start
-
-if TYPE_CHECKING:
-    from .server import Listener
-
-log = logging.getLogger("switchy.emulator")
+from .config import NodeConfig
+from .core import NodeCore
+from .server import Listener
+from .session import sofia_inbound_flow, start
 
 ROUTED = ("CHANNEL_PARK", "CHANNEL_HANGUP", "CHANNEL_EXECUTE")  # a placed call was routed
 
-DEFAULT_SOURCE = ("switch_event.c", "switch_event_fire_detailed", "2068")
 
-# mod_event_socket's default ACL, loopback.auto: only loopback clients.
-LOOPBACK_ACL = ("127.0.0.0/8", "::1/128")
-
-
-@dataclass
-class NodeConfig:
-    """What a node's FreeSWITCH configuration would say. Times are nominal seconds."""
-
-    time_scale: float = 1.0  # multiplies media and ringing times (0.01: 100x faster)
-    default_file_duration: float = 1.0  # how long a sound file plays
-    file_durations: dict[str, float] = field(default_factory=dict)
-    missing_files: set[str] = field(default_factory=set)
-    contexts: set[str] | None = None  # dialplan contexts that park; None: every context
-    extensions: Callable[[Channel], list[tuple[str, str]] | None] | None = None
-    gateways: set[str] | None = None  # None: any gateway name exists
-    registered: set[str] | None = None  # registered users; None: everyone
-    sofia_profiles: dict[str, int] = field(
-        default_factory=lambda: {"external": 5080, "internal": 5060})
-    acl: tuple[str, ...] | None = LOOPBACK_ACL  # networks allowed to connect; None: any
-    auth_timeout: float = 25.0
-    version: str = "1.11.3-dev"
-    max_sessions: int = 1000
-    ipv4: str = "127.0.0.1"
-    ipv6: str = "::1"
-    heartbeat_interval: float | None = 20.0  # seconds between HEARTBEAT events; None: none
-    max_pending_bytes: int = 64 * 1024 * 1024  # unread output after which events are lost
-
-
-@dataclass
-class ReceivedCommand:
-    """One command as the node read it from a client."""
-
-    connection: int
-    raw: bytes  # the header block exactly as received (without the blank line)
-    line: str  # the command line
-    headers: list[tuple[str, str]]
-    body: bytes
-    at: float
-
-    @property
-    def name(self) -> str:
-        return self.line.split(" ", 1)[0].lower()
-
-    def __repr__(self) -> str:
-        return f"<ReceivedCommand #{self.connection} {self.line!r}>"
-
-
-class EmulatedNode:
+class EmulatedNode(NodeCore):
     """A FreeSWITCH node: an ESL server on ``host:port`` and the calls it carries."""
 
     def __init__(self, name: str = "fs1", *, host: str = "127.0.0.1", port: int = 0,
                  password: str = "ClueCon", config: NodeConfig | None = None,
                  **options: Any) -> None:
-        self.name = name
-        self.hostname = name
-        self.host = host
-        self.port = port
-        self.password = password
-        self.config = config or NodeConfig()
-        for key, value in options.items():
-            if not hasattr(self.config, key):
-                raise TypeError(f"unknown node option {key!r}")
-            setattr(self.config, key, value)
-        self.core_uuid = str(uuidlib.uuid4())
-        self.started_at = time.time()
-        self.faults = Faults(self)
-        self.channels: dict[str, Channel] = {}  # live channels (until CHANNEL_DESTROY)
-        self.calls: list[Channel] = []  # every channel ever created, in order
-        self.commands: list[ReceivedCommand] = []
-        self.errors: list[BaseException] = []  # emulator failures (a test should see none)
-        self.listeners: list[Listener] = []
-        self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.timers: list[asyncio.TimerHandle] = []
-        self.outcomes: list[tuple[re.Pattern[str], Outcome]] = []
-        self.sessions_since_startup = 0
-        self.peak_sessions = 0
-        self.has_listeners = False
-        self.events_fired = 0  # every event, wanted or not
-        self.events_built = 0  # events whose headers were built: someone wanted them
-        self._sequence = 0
-        self._session_ids = 0
-        self._connection_ids = 0
-        self._clock = Clock()
-        self.lines = LineCache(limit=16384)  # the standard headers' encodings
-        self._head_key: tuple[str, str, str] | None = None
-        self._head = ""
-        self._source_lines: dict[str, str] = {}
+        super().__init__(name, host=host, port=port, password=password, config=config,
+                         applications=APPLICATIONS, **options)
         self._server: asyncio.base_events.Server | None = None
-        self._new_call_waiters: list[asyncio.Future[Channel]] = []
         self._heartbeat: asyncio.Task[None] | None = None
-
-    def __repr__(self) -> str:
-        return f"<EmulatedNode {self.name} {self.host}:{self.port} {len(self.channels)} calls>"
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.host, self.port
-
-    @property
-    def ipv4(self) -> str:
-        return self.config.ipv4
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Listen for ESL clients (an ephemeral port when ``port`` is 0)."""
-        from .server import Listener
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: Listener(self), self.host, self.port,
                                                 reuse_address=True)
@@ -168,31 +62,6 @@ class EmulatedNode:
         while True:
             await asyncio.sleep(interval)
             self.heartbeat(interval)
-
-    def heartbeat(self, interval: float = 20.0) -> None:
-        """Fire HEARTBEAT and RE_SCHEDULE now (the scheduler does it every 20 s)."""
-        up = int((time.time() - self.started_at) * 1_000_000)
-        seconds, micro = divmod(up, 1_000_000)
-        minutes, sec = divmod(seconds, 60)
-        hours, minute = divmod(minutes, 60)
-        days, hour = divmod(hours, 24)
-        years, day = divmod(days, 365)
-        live = len(self.channels)
-        self.fire_plain("HEARTBEAT", [
-            ("Event-Info", "System Ready"),
-            ("Up-Time", f"{years} years, {day} days, {hour} hours, {minute} minutes, {sec} "
-                        f"seconds, {micro // 1000} milliseconds, {micro % 1000} microseconds"),
-            ("FreeSWITCH-Version", f"{self.config.version}~64bit"),
-            ("Uptime-msec", str(up // 1000)), ("Session-Count", str(live)),
-            ("Max-Sessions", str(self.config.max_sessions)), ("Session-Per-Sec", "30"),
-            ("Session-Per-Sec-Last", "0"), ("Session-Per-Sec-Max", "1"),
-            ("Session-Per-Sec-FiveMin", "1"),
-            ("Session-Since-Startup", str(self.sessions_since_startup)),
-            ("Session-Peak-Max", str(self.peak_sessions)),
-            ("Session-Peak-FiveMin", str(self.peak_sessions)), ("Idle-CPU", "99.000000")])
-        self.fire_plain("RE_SCHEDULE", [
-            ("Task-ID", "1"), ("Task-Desc", "heartbeat"), ("Task-Group", "core"),
-            ("Task-Runtime", str(int(time.time() + interval)))])
 
     async def pause(self) -> None:
         """Stop accepting connections and drop the open ones; calls go on (a restart of
@@ -220,157 +89,7 @@ class EmulatedNode:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    # -- listeners and events -----------------------------------------------------------
-
-    def new_connection_id(self) -> int:
-        self._connection_ids += 1
-        return self._connection_ids
-
-    def refresh_listeners(self) -> None:
-        self.has_listeners = any(listener.wants_events for listener in self.listeners)
-
-    def skip_sequence(self) -> None:
-        self._sequence += 1
-        self.events_fired += 1
-
-    def std_items(self, name: str, source: str, subclass: str | None = None) -> list[tuple[str, str]]:
-        """A standard header block for an event that is not fired (a PRIVATE_COMMAND's
-        inner COMMAND event); it takes a sequence number all the same."""
-        self._sequence += 1
-        return self._tail(name, source, subclass, self._sequence)
-
-    def _tail(self, name: str, source: str, subclass: str | None,
-              sequence: int) -> list[tuple[str, str]]:
-        local, gmt, stamp = self._clock.stamp()
-        file, func, line = SOURCES.get(source) or SOURCES.get(name) or DEFAULT_SOURCE
-        items = [("Event-Name", name), ("Core-UUID", self.core_uuid),
-                 ("FreeSWITCH-Hostname", self.hostname), ("FreeSWITCH-Switchname", self.hostname),
-                 ("FreeSWITCH-IPv4", self.config.ipv4), ("FreeSWITCH-IPv6", self.config.ipv6),
-                 ("Event-Date-Local", local), ("Event-Date-GMT", gmt),
-                 ("Event-Date-Timestamp", stamp), ("Event-Calling-File", file),
-                 ("Event-Calling-Function", func), ("Event-Calling-Line-Number", line),
-                 ("Event-Sequence", str(sequence))]
-        if subclass:
-            items.append(("Event-Subclass", subclass))
-        return items
-
-    def std_block(self, name: str, source: str, subclass: str | None = None,
-                  sequence: int | None = None) -> Block:
-        """The 13 headers every event starts with (prep_for_delivery), pre-encoded."""
-        if sequence is None:
-            self._sequence += 1
-            sequence = self._sequence
-        items = self._tail(name, source, subclass, sequence)
-        key = (self.hostname, self.config.ipv4, self.config.ipv6)
-        if self._head_key != key:
-            self._head_key = key
-            self._head = self.lines.plain(items[1:6])
-        lines = self._source_lines.get(source)
-        if lines is None:
-            lines = self._source_lines[source] = self.lines.plain(items[9:12])
-        plain = (f"Event-Name: {url_encode(name)}\n{self._head}{self._clock.lines}"
-                 f"Event-Date-Timestamp: {items[8][1]}\n{lines}Event-Sequence: {sequence}\n")
-        if subclass:
-            plain += f"Event-Subclass: {url_encode(subclass)}\n"
-        return Block(items, self.lines, plain)
-
-    def fire(self, name: str, build: Callable[[Block], EmuEvent], *, uuid: str | None = None,
-             source: str | None = None, subclass: str | None = None,
-             job_owner: str | None = None) -> None:
-        """Number the event and hand it to every listener that wants it, building it once."""
-        self._sequence += 1
-        self.events_fired += 1
-        sequence = self._sequence
-        event: EmuEvent | None = None
-        for listener in self.listeners:
-            if listener.wants(name, subclass, uuid, job_owner):
-                if event is None:
-                    self.events_built += 1
-                    event = build(self.std_block(name, source or name, subclass, sequence))
-                    event.subclass = subclass
-                    event.job_owner = job_owner
-                listener.deliver(event)
-
-    def fire_plain(self, name: str, items: list[tuple[str, str]], body: str | None = None, *,
-                   source: str | None = None, subclass: str | None = None,
-                   job_owner: str | None = None, uuid: str | None = None) -> None:
-        """Fire an event that is not about a channel (API, BACKGROUND_JOB, custom)."""
-        def build(std: Block) -> EmuEvent:
-            return EmuEvent(name, [std, Block(items)], body, uuid=uuid)
-        self.fire(name, build, uuid=uuid, source=source, subclass=subclass, job_owner=job_owner)
-
-    def log(self, level: int, text: str, uuid: str | None = None, file: str = "switch_core.c",
-            func: str = "switch_core_session_run", line: int = 0) -> None:
-        """A console line, sent as ``log/data`` to connections that asked for it."""
-        for listener in self.listeners:
-            listener.log(level, text, uuid or "", file, func, line)
-
-    # -- channels -----------------------------------------------------------------------------
-
-    def next_session_id(self) -> int:
-        self._session_ids += 1
-        return self._session_ids
-
-    def register(self, ch: Channel) -> None:
-        self.channels[ch.uuid] = ch
-        self.calls.append(ch)
-        self.sessions_since_startup += 1
-        self.peak_sessions = max(self.peak_sessions, len(self.channels))
-        self.log(5, f"New Channel {ch.name} [{ch.uuid}]", ch.uuid, "switch_channel.c",
-                 "switch_channel_set_name", 1143)
-        waiters, self._new_call_waiters = self._new_call_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(ch)
-
-    def channel_destroyed(self, ch: Channel) -> None:
-        self.channels.pop(ch.uuid, None)
-        self.log(5, f"Close Channel {ch.name} [CS_DESTROY]", ch.uuid, "switch_core_session.c",
-                 "switch_core_session_perform_destroy", 1770)
-
-    def channel_answered(self, ch: Channel) -> None:
-        if ch.dialer is not None:
-            ch.dialer.wake()
-        if ch.partner is not None and ch.partner.dialer is not None:
-            ch.partner.dialer.wake()
-
-    @property
-    def session_count(self) -> int:
-        return len(self.channels)
-
-    def find(self, uuid: str) -> Channel | None:
-        return self.channels.get(uuid)
-
-    @property
-    def parked(self) -> list[Channel]:
-        """Channels sitting in ``park`` right now."""
-        return [ch for ch in self.channels.values() if ch.parked]
-
-    def commands_for(self, uuid: str) -> list[str]:
-        """What clients asked of channel ``uuid``, one readable line per command, in
-        order: ``execute APP ARG``, ``hangup CAUSE`` (sendmsg) and ``api ...`` lines that
-        name the uuid."""
-        lines = []
-        for command in self.commands:
-            if command.line == f"sendmsg {uuid}":
-                headers = {k.lower(): v for k, v in command.headers}
-                if headers.get("call-command") == "execute":
-                    arg = headers.get("execute-app-arg")
-                    if arg is None:
-                        arg = command.body.decode("utf-8", "surrogateescape")
-                    lines.append(f"execute {headers.get('execute-app-name', '')} {arg}".rstrip())
-                else:
-                    lines.append(f"{headers.get('call-command', '')} {headers.get('hangup-cause', '')}".rstrip())
-            elif command.line.startswith("api ") and uuid in command.line.split():
-                lines.append(command.line)
-        return lines
-
-    async def wait_for_call(self, timeout: float | None = 5.0) -> Channel:
-        """The next channel created on this node."""
-        future: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
-        self._new_call_waiters.append(future)
-        async with asyncio.timeout(timeout):
-            return await future
+    # -- calls ------------------------------------------------------------------------------
 
     async def place_call(self, destination: str, caller_id_number: str = "1000", *,
                          caller_id_name: str | None = None, context: str = "default",
@@ -391,7 +110,7 @@ class EmulatedNode:
                                      network_port=network_port, variables=variables, uuid=uuid,
                                      dialplan=dialplan)
         self.register(ch)
-        start(ch, self._inbound_flow_sofia)
+        start(ch, sofia_inbound_flow)
         if wait:
             async with asyncio.timeout(timeout):
                 while not (ch.parked or ch.ended or (ch.applications and ch.last_app and
@@ -399,68 +118,10 @@ class EmulatedNode:
                     await ch.wait_event_any(ROUTED, None)
         return ch
 
-    async def _inbound_flow_sofia(self, ch: Channel) -> None:
-        begin_inbound(ch, announce_new=True)
-        await route_and_execute(ch)
-
-    async def inbound_flow_loopback(self, ch: Channel) -> None:
-        begin_inbound(ch, announce_new=False)
-        await route_and_execute(ch)
-
     async def originate(self, url: str, app: str = "park", arg: str = "", *,
                         timeout: float = 60.0) -> Channel | str:
         """``originate <url> &app(arg)`` from Python; the A leg, or the failure cause."""
-        from .api_commands import originate
-        reply = await originate(self, f"{url} &{app}({arg}) XML default undef undef {timeout}")
+        reply = await api_commands.originate(self, f"{url} &{app}({arg}) XML default undef undef {timeout}")
         if reply.startswith("+OK "):
             return self.channels[reply[4:].strip()]
         return reply.removeprefix("-ERR ").strip()
-
-    # -- configuration lookups ------------------------------------------------------------
-
-    def find_extension(self, ch: Channel) -> list[tuple[str, str]] | None:
-        """The applications the dialplan runs for ``ch``: park, in a park-only context."""
-        if self.config.extensions is not None:
-            return self.config.extensions(ch)
-        contexts = self.config.contexts
-        if contexts is not None and ch.profile.context not in contexts:
-            return None
-        return [("park", "")]
-
-    def set_outcome(self, pattern: str, outcome: Outcome) -> None:
-        """Dial strings matching ``pattern`` (a regex, searched) end as ``outcome``.
-
-        Later rules win over earlier ones; unmatched destinations answer at once.
-        """
-        self.outcomes.insert(0, (re.compile(pattern), outcome))
-
-    def outcome_for(self, url: str) -> Outcome:
-        for pattern, outcome in self.outcomes:
-            if pattern.search(url):
-                return outcome
-        return Outcome.answer()
-
-    def sofia_profile_address(self, profile: str) -> tuple[str, int]:
-        return self.config.ipv4, self.config.sofia_profiles.get(profile, 5060)
-
-    def profile_exists(self, profile: str) -> bool:
-        return profile in self.config.sofia_profiles
-
-    def gateway_exists(self, gateway: str) -> bool:
-        return self.config.gateways is None or gateway in self.config.gateways
-
-    def is_registered(self, user: str) -> bool:
-        return self.config.registered is None or user in self.config.registered
-
-    def allows(self, address: str) -> bool:
-        """The inbound ACL: the client must be in one of the configured networks."""
-        acl = self.config.acl
-        if acl is None:
-            return True
-        try:
-            ip = ipaddress.ip_address(address.split("%")[0])
-        except ValueError:
-            return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return any(ip in ipaddress.ip_network(net, strict=False) for net in acl)

@@ -13,56 +13,15 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from switchy.causes import normalize_cause
+
 from . import endpoints
 from .channel import CS_CONSUME_MEDIA, CS_INIT, CS_ROUTING, Channel
-from .session import media_wait, start
+from .config import DialOutcome
+from .session import Run, idle, loopback_inbound_flow, media_wait, start
 
 if TYPE_CHECKING:
-    from .node import EmulatedNode
-    from .session import Run
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the far end of a dialled leg does. Times are nominal seconds."""
-
-    kind: str = "answer"  # answer, busy, no_answer, reject
-    cause: str | None = None
-    ring: float = 0.0  # ringing (or early media) before the answer
-    early_media: bool = False
-    talk: float | None = None  # once answered, the far end hangs up after this long
-    create_channel: bool = True  # False: the call fails before any channel exists
-
-    @classmethod
-    def answer(cls, *, ring: float = 0.0, early_media: bool = False,
-               talk: float | None = None) -> Outcome:
-        return cls("answer", None, ring, early_media, talk)
-
-    @classmethod
-    def busy(cls, *, ring: float = 0.0) -> Outcome:
-        return cls("busy", "USER_BUSY", ring)
-
-    @classmethod
-    def no_answer(cls) -> Outcome:
-        """Rings until the originate/bridge timeout, then NO_ANSWER."""
-        return cls("no_answer", "NO_ANSWER")
-
-    @classmethod
-    def reject(cls, cause: str = "CALL_REJECTED", *, ring: float = 0.0) -> Outcome:
-        return cls("reject", cause, ring)
-
-    @classmethod
-    def unregistered(cls) -> Outcome:
-        return cls("fail", "USER_NOT_REGISTERED", create_channel=False)
-
-    @classmethod
-    def invalid_gateway(cls) -> Outcome:
-        return cls("fail", "INVALID_GATEWAY", create_channel=False)
-
-    @classmethod
-    def fail(cls, cause: str) -> Outcome:
-        """Fail before a channel is created (as an unknown endpoint or profile does)."""
-        return cls("fail", cause, create_channel=False)
+    from .core import NodeCore
 
 
 @dataclass
@@ -186,7 +145,7 @@ class DialResult:
         return self.leg.channel if self.leg is not None else None
 
 
-async def dial(node: EmulatedNode, dial_string: str, *, caller: Channel | None = None,
+async def dial(node: NodeCore, dial_string: str, *, caller: Channel | None = None,
                run: Run | None = None, caller_id_name: str | None = None,
                caller_id_number: str | None = None, timeout: float = 60.0,
                extra_vars: dict[str, str] | None = None) -> DialResult:
@@ -225,7 +184,7 @@ def _number(text: str | None, default: float) -> float:
         return default
 
 
-async def _wait(node: EmulatedNode, legs: list[Leg], caller: Channel | None,
+async def _wait(node: NodeCore, legs: list[Leg], caller: Channel | None,
                 run: Run | None, timeout: float) -> Leg | None:
     def settled() -> bool:
         for leg in legs:
@@ -264,7 +223,7 @@ async def _wait(node: EmulatedNode, legs: list[Leg], caller: Channel | None,
     return None
 
 
-def _create(node: EmulatedNode, d: Dial, caller: Channel | None, cid_name: str | None,
+def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | None,
             cid_num: str | None, variables: dict[str, str], timeout: float) -> Leg:
     leg = Leg(d)
     url = d.url
@@ -283,7 +242,6 @@ def _create(node: EmulatedNode, d: Dial, caller: Channel | None, cid_name: str |
         leg.cause = outcome.cause or "NORMAL_UNSPECIFIED"
         return leg
     if endpoint == "error":
-        from .causes import normalize_cause
         leg.cause = normalize_cause(rest, "NORMAL_UNSPECIFIED")
         return leg
     if endpoint == "loopback":
@@ -302,7 +260,7 @@ def _create(node: EmulatedNode, d: Dial, caller: Channel | None, cid_name: str |
         a.set_running_state(CS_ROUTING, CS_ROUTING)
         a.set_running_state(CS_CONSUME_MEDIA, CS_CONSUME_MEDIA)
         _watch(a, caller)
-        start(b, node.inbound_flow_loopback)
+        start(b, loopback_inbound_flow)
         start(a, _originated_leg_flow)
         leg.channel, leg.loopback_b = a, b
         return leg
@@ -375,7 +333,7 @@ def _watch(ch: Channel, caller: Channel | None) -> None:
 
 async def _far_end_flow(ch: Channel) -> None:
     """An outbound leg: the far end behaves as the node's outcome rule says."""
-    outcome: Outcome = ch.outcome
+    outcome: DialOutcome = ch.outcome
     timeout = ch.ring_timeout
     if outcome.kind == "answer":
         if outcome.ring > 0 or outcome.early_media:
@@ -407,7 +365,6 @@ def _poke(dialer: Channel | Waiter | None) -> None:
 
 async def _connected(ch: Channel, talk: float | None) -> None:
     """An answered outbound leg: wait (running queued messages) until it ends."""
-    from .applications import idle
     if talk is not None:
         result = await media_wait(ch, talk)
         if result == "done":
@@ -418,7 +375,6 @@ async def _connected(ch: Channel, talk: float | None) -> None:
 
 async def _originated_leg_flow(ch: Channel) -> None:
     """The loopback A leg: waits in CS_CONSUME_MEDIA until its B leg answers."""
-    from .applications import idle
     await media_wait(ch, None, until=lambda: ch.answered and (
         ch.pending_apps is not None or ch.transfer_to is not None))
     await idle(ch)

@@ -14,19 +14,16 @@ import re
 import time
 import uuid as uuidlib
 from collections import deque
-from typing import TYPE_CHECKING
 
+from switchy.causes import normalize_cause
 from switchy.esl.errors import ProtocolError
 from switchy.esl.frames import Frame, FrameParser
 
 from . import api_commands
+from .channel import Channel, Message
+from .core import NodeCore, ReceivedCommand
 from .events import EVENT_NAMES, EmuEvent
-from .node import ReceivedCommand
-from .session import Message, queue_message
-
-if TYPE_CHECKING:
-    from .channel import Channel
-    from .node import EmulatedNode
+from .session import queue_message
 
 log = logging.getLogger("switchy.emulator")
 
@@ -128,7 +125,7 @@ def filter_matches(value: str, pattern: str) -> bool:
 class Listener(asyncio.Protocol):
     """One inbound ESL connection."""
 
-    def __init__(self, node: EmulatedNode) -> None:
+    def __init__(self, node: NodeCore) -> None:
         self.node = node
         self.id = node.new_connection_id()
         self.transport: asyncio.Transport | None = None
@@ -637,7 +634,6 @@ class Listener(asyncio.Protocol):
             loops = int(loops_text)
         except ValueError:
             loops = 1
-        from .causes import normalize_cause
         msg = Message(command, app=(_header(headers, "execute-app-name") or "").strip(),
                       arg=arg or "", loops=loops,
                       event_lock=_true(_header(headers, "event-lock")),

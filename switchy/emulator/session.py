@@ -5,6 +5,11 @@ the extension (a park-only dialplan by default), and the hangup sequence. Comman
 sent with ``sendmsg`` wait in the channel's queue and run wherever FreeSWITCH would
 parse them: inside ``park``, and inside any application that waits on media
 (playback, sleep, bridge, echo...) unless that application holds the event lock.
+
+The state machine sits above the channel and its endpoints and below everything that
+starts calls (the node, originate, the API). It runs applications by name from the
+table its node carries (``node.applications``, filled from ``applications.py``), so
+it needs no import of the applications themselves.
 """
 
 from __future__ import annotations
@@ -14,19 +19,23 @@ import logging
 import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from switchy.causes import CODE_OF
 
 from . import endpoints
-from .causes import CODE_OF
 from .channel import (
     CS_DESTROY,
     CS_EXECUTE,
     CS_HANGUP,
+    CS_HIBERNATE,
     CS_INIT,
+    CS_PARK,
     CS_REPORTING,
     CS_ROUTING,
     CallerProfile,
     Channel,
+    Message,
 )
 from .events import local_stamp, micros
 
@@ -34,25 +43,6 @@ log = logging.getLogger("switchy.emulator")
 
 # An application: ``await app(channel, arg, run)``; ``run`` says how it was started.
 AppFunc = Callable[[Channel, str, "Run"], Awaitable[None]]
-
-
-@dataclass
-class Message:
-    """A parsed ``sendmsg`` (or an internal broadcast) waiting in a channel's queue."""
-
-    command: str  # call-command: execute, hangup, ...
-    app: str = ""
-    arg: str = ""
-    loops: int = 1
-    event_lock: bool = False
-    event_uuid: str | None = None
-    event_uuid_name: str | None = None
-    cause: str = "NORMAL_CLEARING"
-    headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, for PRIVATE_COMMAND
-    body: str | None = None
-    command_line: str = ""
-    broadcast: bool = False  # queued by uuid_broadcast (its PRIVATE_COMMAND differs)
-    pre: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -100,6 +90,18 @@ def begin_inbound(ch: Channel, *, announce_new: bool) -> None:
     ch.fire("CHANNEL_CREATE")
 
 
+async def sofia_inbound_flow(ch: Channel) -> None:
+    """An INVITE arrived: CS_NEW is announced, then the call is routed."""
+    begin_inbound(ch, announce_new=True)
+    await route_and_execute(ch)
+
+
+async def loopback_inbound_flow(ch: Channel) -> None:
+    """The B leg of a loopback pair: routed like an inbound call, CS_NEW unannounced."""
+    begin_inbound(ch, announce_new=False)
+    await route_and_execute(ch)
+
+
 async def route_and_execute(ch: Channel) -> None:
     """RINGING, CS_ROUTING, CS_EXECUTE, then the extension the dialplan finds."""
     ch.running_state = CS_ROUTING
@@ -110,7 +112,6 @@ async def route_and_execute(ch: Channel) -> None:
 
 async def run_dialplan(ch: Channel) -> None:
     """Find the extension for the current destination and run it; transfers loop here."""
-    from .applications import run_apps
     while True:
         extension = ch.node.find_extension(ch)
         if extension is None:
@@ -148,7 +149,6 @@ def apply_transfer(ch: Channel) -> None:
 
 async def hangup_sequence(ch: Channel) -> None:
     """After the applications unwound: CS_HANGUP … CHANNEL_DESTROY."""
-    from .applications import stop_recording
     stop_recording(ch, "all")
     ch.set_running_state(CS_HANGUP)
     ch.set_callstate("HANGUP")
@@ -232,13 +232,109 @@ def set_cdr_variables(ch: Channel) -> None:
     ch.set_vars(out)
 
 
+# -- running an extension ------------------------------------------------------------------
+
+
+async def run_apps(ch: Channel, apps: list[tuple[str, str]]) -> None:
+    """Execute an extension's applications in order, honouring park/bridge requests."""
+    for name, arg in apps:
+        if not ch.up or ch.transfer_to is not None:
+            return
+        await execute(ch, name, arg)
+        await handle_requests(ch)
+
+
+async def handle_requests(ch: Channel) -> None:
+    """uuid_park and uuid_bridge take a channel out of whatever it was doing."""
+    while ch.up:
+        if ch.bridge_request is not None:
+            await ch.bridge_request.arrive(ch)  # type: ignore[attr-defined]
+            continue
+        if ch.park_requested:
+            ch.park_requested = False
+            ch.set_running_state(CS_PARK)
+            await park_channel(ch, None)
+            continue
+        return
+
+
+async def idle(ch: Channel) -> None:
+    """A leg outside any dialplan (an answered outbound leg): wait, obey requests."""
+    while ch.up:
+        await handle_requests(ch)
+        if not ch.up:
+            return
+        if ch.pending_apps is not None:
+            apps, ch.pending_apps = ch.pending_apps, None
+            ch.hit_dialplan = True
+            ch.set_running_state(CS_EXECUTE)
+            ch.set_var("call_uuid", ch.variables.get("call_uuid") or ch.uuid)
+            await run_apps(ch, apps)
+            if ch.up and ch.transfer_to is not None:
+                apply_transfer(ch)
+                ch.set_running_state(CS_ROUTING)
+                await run_dialplan(ch)
+            return
+        if ch.transfer_to is not None:
+            apply_transfer(ch)
+            ch.set_running_state(CS_ROUTING)
+            await run_dialplan(ch)
+            return
+        await media_wait(ch, None)
+
+
+async def park_channel(ch: Channel, run: Run | None) -> None:
+    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it."""
+    ch.in_park = True
+    ch.park_requested = False
+    ch.fire("CHANNEL_PARK")
+    while True:
+        await media_wait(ch, None, run)
+        if ch.up and ch.park_requested and ch.bridge_request is None and ch.transfer_to is None:
+            ch.park_requested = False
+            continue
+        break
+    ch.in_park = False
+    if ch.bridge_request is not None and ch.up:
+        ch.state = CS_HIBERNATE
+    ch.fire("CHANNEL_UNPARK")
+
+
+# -- recording (media bugs) --------------------------------------------------------------
+
+
+def start_recording(ch: Channel, path: str) -> bool:
+    if not path or path in ch.active_recordings:
+        return False
+    ch.recordings.append(path)
+    ch.active_recordings[path] = asyncio.get_running_loop().time()
+    ch.fire("RECORD_START", after=[("Record-File-Path", path)])
+    return True
+
+
+def stop_recording(ch: Channel, path: str) -> bool:
+    paths = list(ch.active_recordings) if path in ("", "all") else [path]
+    stopped = False
+    for p in paths:
+        started = ch.active_recordings.pop(p, None)
+        if started is None:
+            continue
+        ms = int((asyncio.get_running_loop().time() - started)
+                 / max(ch.node.config.time_scale, 1e-9) * 1000)
+        ch.set_vars([("record_ms", str(ms)), ("record_seconds", str(ms // 1000)),
+                     ("record_samples", str(ms * 8))])
+        ch.fire("RECORD_STOP", after=[("Record-File-Path", p)])
+        stopped = True
+    return stopped
+
+
 # -- applications ------------------------------------------------------------------------
 
 
 async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None = None,
                   app_uuid_name: str | None = None, locked: bool = False) -> None:
     """switch_core_session_execute_application: EXECUTE, the app, EXECUTE_COMPLETE."""
-    func = _applications().get(app.lower())
+    func = ch.node.applications.get(app.lower())
     if func is None:
         ch.node.log(3, f"Invalid Application {app}", ch.uuid, "switch_core_session.c",
                     "switch_core_session_execute_application_get_flags", 2811)
@@ -261,17 +357,6 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
     ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),
                                                ("Application-UUID", run.uuid),
                                                *_name(app_uuid_name)])
-
-
-_APPS: dict[str, AppFunc] = {}
-
-
-def _applications() -> dict[str, AppFunc]:
-    """applications.py imports this module, so its table is looked up on first use."""
-    if not _APPS:
-        from .applications import APPLICATIONS
-        _APPS.update(APPLICATIONS)
-    return _APPS
 
 
 _VARIABLE = re.compile(r"\$(\$?)\{([^${}]+)\}")
@@ -401,14 +486,3 @@ def after_hangup_fired(ch: Channel) -> None:
     if peer is not None and peer.up and ch.bridge_mode in ("app_a", "uuid"):
         peer.hangup(ch.hangup_cause or "NORMAL_CLEARING")
 
-
-def receive_dtmf(ch: Channel, digits: str, *, source: str = "RTP", duration: int = 2000) -> None:
-    """Digits arriving on ``ch``: one DTMF event each."""
-    for digit in digits:
-        if digit not in "0123456789*#ABCDabcdwW":
-            continue
-        if digit in "wW":
-            continue
-        ch.dtmf_received.append(digit)
-        ch.fire("DTMF", after=[("DTMF-Digit", digit), ("DTMF-Duration", str(duration)),
-                               ("DTMF-Source", source)], extended=False)

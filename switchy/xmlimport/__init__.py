@@ -9,12 +9,13 @@ not (or not exactly) translated, with file:line.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from switchy.dialplan import check_text, timeofday
-from switchy.dialplan.formatter import format_text
+from switchy.dialplan.frontend.formatter import format_text
 from switchy.xmlimport.model import Dialplans, Extension, build
 from switchy.xmlimport.report import Pos, Report
 from switchy.xmlimport.source import Preprocessor, read_variables
@@ -59,8 +60,6 @@ def server_offset(tz: str | None) -> int | None:
         return zone.hours
     if zone is None:
         return None
-    import datetime as dt
-
     winter = dt.datetime(2024, 1, 15, 12, tzinfo=zone).utcoffset()
     summer = dt.datetime(2024, 7, 15, 12, tzinfo=zone).utcoffset()
     if winter is None or winter != summer or winter.total_seconds() % 3600:

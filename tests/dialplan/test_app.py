@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from switchy.dialplan.app import DialplanApp, DialplanError
+from switchy.dialplan.runtime.app import DialplanApp, DialplanError
 from switchy.recording import RecordingController, simulated_session
 
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchy.dialplan.checker import check_paths, check_text
 from switchy.dialplan.diagnostics import CODES, Severity
+from switchy.dialplan.frontend.checker import check_paths, check_text
 
 
 def diags(text):

@@ -9,15 +9,19 @@ import pytest
 
 from switchy.dialplan import ast
 from switchy.dialplan.build import build, build_text
-from switchy.dialplan.compiler import CompileError, compile_program
-from switchy.dialplan.loader import load_text
-
-from .simulation import graph_of
+from switchy.dialplan.frontend.loader import load_text
+from switchy.dialplan.graph.compiler import CompileError, compile_program
+from switchy.dialplan.graph.kinds import Edge, Kind
+from tests.support.simulation import graph_of
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))
 KINDS = {"select", "dialplan", "guard", "reject", "table", "match", "condition", "action",
          "call", "python", "assign", "pass", "return", "stop", "handler", "exit", "end"}
-LABELS = {"select", "next", "match", "no-match", "then", "else", "call", "scan", "exit"}
+LABELS = {"select", "next", "match", "no-match", "then", "else", "call", "exit"}
+
+
+def test_the_graph_vocabulary_is_named_once():
+    assert set(Kind) == KINDS and set(Edge) == LABELS
 
 
 def edges_of(g: nx.DiGraph, node: int) -> dict[str, int]:
@@ -46,14 +50,17 @@ def test_every_example_compiles_to_a_well_formed_graph(path):
         expected = {
             "stop": set(), "reject": set(), "end": set(), "exit": set(),
             "guard": {"match", "no-match"}, "condition": {"then", "else"},
-            "call": {"call", "next"}, "table": {"scan", "exit"},
+            "call": {"call", "next"}, "table": {"exit"},
         }.get(a["kind"])
         if expected is not None:
             assert set(out) == expected, (a["label"], out)
         if a["kind"] == "match":
             assert set(out) == ({"match", "no-match"} if a["pattern"] is not None else {"match"})
-    # everything is reachable from the root (handlers through call edges)
-    reachable = nx.descendants(g, g.graph["root"]) | {g.graph["root"]}
+    # everything is reachable from the root (handlers through call edges, the routes of a
+    # table through the table, which jumps to them)
+    starts = [g.graph["root"], *(r for _, a in g.nodes(data=True) if a["kind"] == "table"
+                                 for r in a["routes"])]
+    reachable = set(starts).union(*(nx.descendants(g, n) for n in starts))
     unused = {n for name, e in g.graph["handlers"].items() for n in nx.descendants(g, e) | {e}}
     assert set(g.nodes) <= reachable | unused
 
@@ -163,7 +170,7 @@ def test_a_dialplan_with_many_routes_gets_a_route_table():
     assert (a["count"], a["exact"], a["prefixed"]) == (42, 40, 2)
     assert a["fields"] == ("Caller-Destination-Number", "Caller-Caller-ID-Number")
     assert [g.nodes[m]["route"] for m in a["routes"]][:3] == ["r0", "r1", "r2"]
-    assert edges_of(g, table) == {"scan": a["routes"][0], "exit": by_label(
+    assert edges_of(g, table) == {"exit": by_label(
         g, "end: hang up NO_ROUTE_DESTINATION if no route ran")}
     assert "table" not in {a["kind"] for _, a in graph_of("route { park() }").nodes(data=True)}
 

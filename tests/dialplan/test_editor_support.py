@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from switchy.dialplan import ast, patterns
-from switchy.dialplan.parser import expected_next, parse, tokens
+from switchy.dialplan.frontend.parser import expected_next, parse, tokens
 
 
 def kinds(text):
@@ -102,7 +102,7 @@ def test_an_example_is_always_matched(pattern):
 
 
 def test_assigned_names_finds_assignments_at_any_depth():
-    from switchy.dialplan.checker import assigned_names
+    from switchy.dialplan.frontend.checker import assigned_names
 
     module = parse('route r { a = 1 if x { b = 2 if y { c = 3 } elif z { d = 4 } } else { e = 5 } '
                    'log(f"{a}") }').module

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from switchy.dialplan.simulate import WallClock
-from switchy.emulator import Outcome
-
-from .emulated import EXAMPLES, Routed, serving
+from switchy.dialplan.timeofday import WallClock
+from switchy.emulator import DialOutcome
+from tests.support.dialplan_cluster import EXAMPLES, Routed, serving
 
 pytestmark = pytest.mark.emulator_only
 
@@ -337,7 +336,7 @@ async def _xml16(cluster):
 @case("xml_17_action_failover.swr")
 async def _xml17(cluster):
     cluster.nodes[0].config.sofia_profiles.update(primary=5070, backup=5072)
-    cluster.nodes[0].set_outcome("primary", Outcome.busy())
+    cluster.nodes[0].set_outcome("primary", DialOutcome.busy())
     async with serving(cluster, "xml_17_action_failover.swr") as h:
         call = await h.call(0, "1000", hangup=True)
         assert only_on(call, cluster) == ["execute set continue_on_fail=true",

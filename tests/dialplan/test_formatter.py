@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchy.dialplan.formatter import format_text
-from switchy.dialplan.parser import parse
+from switchy.dialplan.frontend.formatter import format_text
+from switchy.dialplan.frontend.parser import parse
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.swr"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lark import Lark
 
-from switchy.dialplan import parser
+from switchy.dialplan.frontend import parser
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ def test_wheel_carries_the_grammar_and_loads_it(wheel, tmp_path):
     # Import switchy from the unpacked wheel only: the grammar must come from the package.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from switchy.dialplan import parser;"
+        "from switchy.dialplan.frontend import parser;"
         "p = parser.grammar_path(); assert 'site' in str(p), p;"
         "r = parser.parse('route r \"1\" { answer() }');"
         "assert r.ok and r.module.items, r.diagnostics; print(p)"

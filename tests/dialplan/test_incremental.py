@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from switchy.dialplan import ast
-from switchy.dialplan.incremental import IncrementalParser
-from switchy.dialplan.parser import parse
+from switchy.dialplan.frontend.incremental import IncrementalParser
+from switchy.dialplan.frontend.parser import parse
 
 EXAMPLES = sorted(Path(__file__).resolve().parents[2].joinpath("examples").glob("*.swr"))
 TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]

@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchy.dialplan import patterns
-from switchy.dialplan.index import Entry, RouteIndex
-from switchy.dialplan.runtime import Runtime
-
-from .simulation import graph_of, route
+from switchy.dialplan.graph.index import Entry, RouteIndex
+from switchy.dialplan.runtime.engine import Runtime
+from tests.support.simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"
 CID = "Caller-Caller-ID-Number"

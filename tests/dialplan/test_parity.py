@@ -1,7 +1,7 @@
 """Parity: every seed example, run as .swr and as the seed's Python ``@router.route`` code,
 sends the same commands for the same calls on the same emulated cluster.
 
-The Python side is the seed's code as written (``tests/seed_apps.py``), on a Router that
+The Python side is the seed's code as written (``tests/support/seed_apps.py``), on a Router that
 knows when it is done with a call; both sides read one injected clock and one seeded
 generator.
 """
@@ -19,11 +19,10 @@ import pytest
 
 from switchy import Service, event_callback
 from switchy.apps.routers import Router
-from switchy.dialplan.simulate import WallClock
+from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import EmulatedCluster
-
-from .. import seed_apps as seed
-from .emulated import sent_to, serving
+from tests.support import seed_apps as seed
+from tests.support.dialplan_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 
@@ -204,7 +203,7 @@ async def test_seed_example_sends_the_same_commands_as_python(name, cluster):
 
 
 def test_every_seed_example_has_a_parity_test():
-    from .emulated import EXAMPLES
+    from tests.support.dialplan_cluster import EXAMPLES
 
     seeds = {p.name for p in EXAMPLES.glob("seed_*.swr")}
     assert seeds == {name.split("@")[0] for name in PARITY}

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from switchy.dialplan import ast
-from switchy.dialplan.parser import find_comments, parse
+from switchy.dialplan.frontend.parser import find_comments, parse
 
 
 def only(text):

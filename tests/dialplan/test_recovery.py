@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchy.dialplan.parser import parse
+from switchy.dialplan.frontend.parser import parse
 
 THREE_MISTAKES = '''\
 route a "1(.*)" {

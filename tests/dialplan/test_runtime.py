@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from switchy.dialplan.runtime import Runtime
+from switchy.dialplan.runtime.engine import Runtime
 from switchy.recording import RecordingController, simulated_session
+from tests.support.simulation import graph_of, route
 
 from . import pyhooks
-from .simulation import graph_of, route
 
 DEST = "Caller-Destination-Number"
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from switchy.emulator import EmulatedNode, Outcome
+from switchy.emulator import DialOutcome, EmulatedNode
 from switchy.esl import InboundClient
 
 pytestmark = pytest.mark.emulator_only  # calls are placed and inspected from Python
@@ -348,11 +348,11 @@ async def test_caller_hangup_ends_the_b_leg(node, client):
 
 
 @pytest.mark.parametrize(("outcome", "cause"), [
-    (Outcome.busy(), "USER_BUSY"),
-    (Outcome.no_answer(), "NO_ANSWER"),
-    (Outcome.reject("CALL_REJECTED"), "CALL_REJECTED"),
-    (Outcome.unregistered(), "USER_NOT_REGISTERED"),
-    (Outcome.invalid_gateway(), "INVALID_GATEWAY"),
+    (DialOutcome.busy(), "USER_BUSY"),
+    (DialOutcome.no_answer(), "NO_ANSWER"),
+    (DialOutcome.reject("CALL_REJECTED"), "CALL_REJECTED"),
+    (DialOutcome.unregistered(), "USER_NOT_REGISTERED"),
+    (DialOutcome.invalid_gateway(), "INVALID_GATEWAY"),
 ])
 async def test_failed_bridge_hangs_up_the_caller_with_the_cause(node, client, outcome, cause):
     node.set_outcome(r"/carrier/", outcome)
@@ -365,7 +365,7 @@ async def test_failed_bridge_hangs_up_the_caller_with_the_cause(node, client, ou
 
 
 async def test_continue_on_fail_keeps_the_caller_and_failover_dials_on(node, client):
-    node.set_outcome(r"gateway/first/", Outcome.busy())
+    node.set_outcome(r"gateway/first/", DialOutcome.busy())
     call = await node.place_call("5033", "1000", variables={"continue_on_fail": "true"})
     complete = await run(client, call, "bridge", "sofia/gateway/first/5033")
     assert complete["Application"] == "bridge" and call.up and call.parked
@@ -397,6 +397,6 @@ async def test_originate_with_variables_and_a_busy_destination(node, client):
     assert reply == f"+OK {uuid}\n"
     leg = node.channels[uuid]
     assert leg.profile.caller_id_number == "15550001111"
-    node.set_outcome("15557654321", Outcome.busy())
+    node.set_outcome("15557654321", DialOutcome.busy())
     assert await client.api("originate sofia/gateway/carrier/15557654321 &park()") == \
         "-ERR USER_BUSY\n"

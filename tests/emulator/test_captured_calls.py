@@ -12,8 +12,7 @@ import re
 import pytest
 
 from switchy.emulator import EmulatedCluster
-
-from .capture import Wire, channel_differences, read_file, sequence
+from tests.support.captures import Wire, channel_differences, read_file, sequence
 
 pytestmark = pytest.mark.emulator_only  # the emulator compared with the captures
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -56,7 +55,7 @@ async def test_api_originate_loopback_parks_both_legs_like_freeswitch():
         assert channel_differences(main.frames[first:], real) == []
         assert a_park.names == sequence("loopback_originate_event_plain_all")[27].names
         b_real = read_file("loopback_originate_b_leg_channel_park.txt")
-        from .capture import parse_all
+        from tests.support.captures import parse_all
         assert b_park.names == parse_all(b_real)[0].names
         assert node.calls[0].hangup_cause == node.calls[1].hangup_cause == "NORMAL_CLEARING"
 
@@ -146,7 +145,7 @@ async def test_uuid_bridge_of_two_parked_calls():
 @pytest.mark.parametrize("name", ["sipp_inbound_channel_create.txt",
                                   "sipp_inbound_channel_park.txt"])
 async def test_single_captured_events_of_an_inbound_call(name):
-    from .capture import parse_all
+    from tests.support.captures import parse_all
     async with EmulatedCluster(nodes=1, time_scale=0.01) as cluster:
         node = cluster.nodes[0]
         main = await wire(node)

@@ -8,8 +8,7 @@ import pytest
 
 from switchy.esl import Event
 from switchy.esl.events import event_frame
-
-from .capture import Wire
+from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only  # calls are placed from Python
 
@@ -176,7 +175,7 @@ async def test_background_job_on_a_connection_without_events(node):
 
 
 async def test_heartbeat_has_the_captured_headers(node):
-    from .capture import sequence
+    from tests.support.captures import sequence
     wire = await listen(node, b"event plain HEARTBEAT RE_SCHEDULE")
     node.heartbeat()
     beat = await wire.until(lambda f: f.event_name == "HEARTBEAT")
@@ -209,8 +208,7 @@ async def test_a_client_that_does_not_read_loses_events_then_its_connection(node
 ])
 def test_the_emulators_serializer_rebuilds_captured_frames_byte_for_byte(name, fmt):
     from switchy.emulator.events import Block, EmuEvent, LineCache
-
-    from .capture import parse_all, read_file
+    from tests.support.captures import parse_all, read_file
     raw = read_file(name)
     frame = parse_all(raw)[0]
     pairs = [p for p in frame.pairs if p[0] not in ("Content-Length", "_body")]

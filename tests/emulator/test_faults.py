@@ -9,8 +9,7 @@ import pytest
 
 from switchy.emulator.faults import GARBAGE
 from switchy.esl import CommandTimeout, InboundClient
-
-from .capture import Wire
+from tests.support.captures import Wire
 
 pytestmark = pytest.mark.emulator_only
 

@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from switchy.emulator import EmulatedCluster, EmulatedNode
-
-from .capture import VECTORS, Wire, read_file
+from tests.support.captures import VECTORS, Wire, read_file
 
 pytestmark = pytest.mark.emulator_only  # the emulator's bytes against the captured ones
 

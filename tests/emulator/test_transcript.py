@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from switchy.emulator import EmulatedCluster
-
-from .capture import Seen, Wire, channel_differences, labels, read_file, sequence
+from tests.support.captures import Seen, Wire, channel_differences, labels, read_file, sequence
 
 pytestmark = pytest.mark.emulator_only  # the call is placed with the emulator's Python API
 

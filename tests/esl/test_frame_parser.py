@@ -7,8 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from switchy.esl import Event, FrameParser, ProtocolError, event_frame
-
-from .vectors import VECTORS, parse, sequence_dirs, sequence_stream
+from tests.support.vectors import VECTORS, parse, sequence_dirs, sequence_stream
 
 STREAMS = {folder.name: sequence_stream(folder) for folder in sequence_dirs()}
 STREAMS["reconstructed"] = b"".join(

@@ -8,8 +8,7 @@ import re
 import pytest
 
 from switchy.esl import Event
-
-from .vectors import REAL, VECTORS, event_of, frame_files, parse, parse_file, sequence_dirs
+from tests.support.vectors import REAL, VECTORS, event_of, frame_files, parse, parse_file, sequence_dirs
 
 # Files holding more than one frame, with the content types in order.
 MULTI = {

@@ -3,7 +3,7 @@
 import pytest
 from switchy_lsp.features.commands import CommandError, render_graph, simulate
 
-from .support import analysed
+from tests.support.lsp import analysed
 
 TEXT = '''handler bridge2dest(gateway=none, response=none) {
     if response { respond(response) stop }
@@ -72,14 +72,7 @@ async def test_no_graph_for_a_dialplan_with_errors():
         await render_graph(analysed('route a { answerr() }'))
 
 
-async def test_without_graphviz_the_dot_text_still_comes(monkeypatch):
-    import graphviz
-
-    import switchy.render
-
-    def no_dot(*args, **kwargs):
-        raise graphviz.ExecutableNotFound(("dot",))
-
-    monkeypatch.setattr(switchy.render, "render", no_dot)
+async def test_without_graphviz_the_dot_text_still_comes(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` program anywhere on it
     result = await render_graph(analysed(TEXT))
     assert result["svg"] is None and result["dot"].startswith("digraph switchy {")

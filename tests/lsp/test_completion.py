@@ -4,7 +4,7 @@ import pytest
 from lsprotocol import types
 from switchy_lsp.features.completion import complete, resolve_item
 
-from .support import analysed, with_cursor
+from tests.support.lsp import analysed, with_cursor
 
 HANDLER = 'handler bridge2dest(out_profile=none, gateway) { bridge(gateway=gateway) }\n'
 

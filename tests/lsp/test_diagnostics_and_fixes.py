@@ -6,9 +6,8 @@ from switchy_lsp.features.code_actions import code_actions
 from switchy_lsp.features.diagnostics import lsp_diagnostics
 from switchy_lsp.features.formatting import format_edits
 
-from switchy.dialplan.formatter import format_text
-
-from .support import analysed
+from switchy.dialplan.frontend.formatter import format_text
+from tests.support.lsp import analysed
 
 
 def by_code(diags):

@@ -277,7 +277,7 @@ async def test_random_edits_end_to_end(client: LanguageClient):
     from switchy_lsp.analysis import analyse
     from switchy_lsp.features.diagnostics import lsp_diagnostics
 
-    from switchy.dialplan.incremental import IncrementalParser
+    from switchy.dialplan.frontend.incremental import IncrementalParser
 
     from .test_robustness import EXAMPLES, PIECES
 

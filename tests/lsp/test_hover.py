@@ -2,7 +2,7 @@
 
 from switchy_lsp.features.hover import hover_text
 
-from .support import analysed, at
+from tests.support.lsp import analysed, at
 
 TEXT = '''# Bridge out, or reject with a SIP response.
 handler bridge2dest(out_profile=none, gateway=none, response=none) {

@@ -4,7 +4,7 @@ import pytest
 from switchy_lsp.features.navigation import definition, references
 from switchy_lsp.features.rename import RenameError, prepare, rename
 
-from .support import analysed, at
+from tests.support.lsp import analysed, at
 
 COMMON = '''handler bridge2dest(out_profile=none, gateway=none) {
     bridge(profile=out_profile, gateway=gateway)

@@ -20,7 +20,7 @@ from switchy_lsp.features.rename import RenameError, prepare, rename
 from switchy_lsp.features.semantic_tokens import semantic_tokens
 from switchy_lsp.features.symbols import document_symbols
 
-from switchy.dialplan.incremental import IncrementalParser
+from switchy.dialplan.frontend.incremental import IncrementalParser
 
 EXAMPLES = [p.read_text(encoding="utf-8") for p in
             sorted(Path(__file__).resolve().parents[2].joinpath("examples").glob("*.swr"))]

@@ -4,7 +4,7 @@ from lsprotocol import types
 from switchy_lsp.features.semantic_tokens import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
 from switchy_lsp.features.symbols import document_symbols
 
-from .support import analysed
+from tests.support.lsp import analysed
 
 TEXT = '''include "x.swr"
 handler h(a=1, b) { log(f"{a} ${x}") }

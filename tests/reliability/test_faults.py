@@ -16,8 +16,7 @@ from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
 from switchy.esl import CommandTimeout
 from switchy.esl.codec import url_decode, url_encode
-
-from ..service.helpers import sent_to, serving
+from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 

@@ -10,8 +10,7 @@ import pytest
 from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
 from switchy.session import _RUNNING
-
-from ..service.helpers import serving
+from tests.support.service_cluster import serving
 
 pytestmark = pytest.mark.emulator_only
 

@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 
-from switchy.dialplan.app import DialplanApp
+from switchy.dialplan.runtime.app import DialplanApp
 from switchy.emulator import EmulatedCluster
-
-from ..service.helpers import serving
+from tests.support.service_cluster import serving
 
 pytestmark = pytest.mark.emulator_only
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from switchy import render
+from switchy.dialplan.graph import render
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"

@@ -9,9 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from switchy import render
-
-from .support import EXAMPLES, lay_out, picture
+from switchy.dialplan.graph import render
+from tests.support.pictures import EXAMPLES, lay_out, picture
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

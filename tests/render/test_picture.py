@@ -7,9 +7,9 @@ import re
 import graphviz
 import pytest
 
-from switchy import render
-
-from .support import EXAMPLES, example, lay_out, picture
+from switchy.dialplan.graph import render
+from switchy.dialplan.graph.render import drawer
+from tests.support.pictures import EXAMPLES, example, lay_out, picture
 
 ROUTER_ROUTES = {  # route -> (dialplan, pattern as written), file order
     "international": ("default", "00(.*)|011(.*)"),
@@ -183,8 +183,8 @@ def test_quotes_backslashes_braces_angles_and_bars_survive(tricky):
                                   "<", "a\\\\\"b"])
 def test_label_text_is_literal_never_html_or_escapes(text):
     g = graphviz.Digraph()
-    g.node("a", render.label(text), tooltip=render.text(text))
-    g.edge("a", "b", label=render.label(text))
+    g.node("a", drawer.label(text), tooltip=drawer.dot_text(text))
+    g.edge("a", "b", label=drawer.label(text))
     pic = lay_out(g.source)
     assert pic.nodes["a"].text == text
     assert pic.nodes["a"].attrs["tooltip"].replace("\\\\", "\\") == text
@@ -206,7 +206,7 @@ def test_nodes_the_checker_finds_unreachable_are_grey_and_only_those(tricky):
     }
     for node in tricky.nodes.values():
         filled = node.attrs.get("fillcolor")
-        assert (filled == render.GREY_FILL) == ("unreachable" in node.classes), node.text
+        assert (filled == drawer.GREY_FILL) == ("unreachable" in node.classes), node.text
     answers = [n for n in tricky.nodes.values() if n.text == "answer()"]
     assert len(answers) == 2 and all("unreachable" in n.classes for n in answers)
     assert "unreachable" not in tricky.node("playback(\"a.wav\")").classes
@@ -290,7 +290,7 @@ def test_trace_highlights_the_walked_path_only(router):
         ("call bridge2dest", "stop", ""),  # back from the handler
     }
     for _, _, e in pic.visible_edges():
-        assert ("traced" in e.classes) == (e.attrs.get("color") == render.TRACE_COLOR)
+        assert ("traced" in e.classes) == (e.attrs.get("color") == drawer.TRACE_COLOR)
     # the walk is the one `switchy simulate` takes: every step's node is highlighted
     walked = {f"swr-{s.node}" for s in result.outcome.steps}
     lit = {n.attrs["id"] for n in pic.nodes.values() if n.classes & {"traced", "tried"}}

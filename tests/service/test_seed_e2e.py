@@ -1,6 +1,6 @@
 """Every example of the seed documentation, end to end on a 3-node emulated cluster.
 
-The apps are the seed's own code (``tests/seed_apps.py``). Each test places calls on
+The apps are the seed's own code (``tests/support/seed_apps.py``). Each test places calls on
 every node, lets the Service route them over real ESL connections, and asserts on the
 exact commands each node received for the call and on its final state as the node saw
 it. (``tests/dialplan/test_parity.py`` checks the .swr twins send the same.)
@@ -18,9 +18,8 @@ import pytest
 from switchy.apps.routers import Router
 from switchy.emulator import EmulatedCluster
 from switchy.esl import InboundClient
-
-from .. import seed_apps as seed
-from .helpers import sent_to, serving
+from tests.support import seed_apps as seed
+from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 

@@ -11,8 +11,7 @@ import pytest
 from switchy import CommandFailed, event_callback
 from switchy.apps.routers import Router
 from switchy.esl import InboundClient
-
-from .helpers import sent_to, serving
+from tests.support.service_cluster import sent_to, serving
 
 pytestmark = pytest.mark.emulator_only
 
@@ -192,7 +191,7 @@ async def test_a_route_that_blocks_past_its_timeout_hangs_up_its_call(cluster):
     async with serving(cluster, (router, {})):
         blocked = await cluster.nodes[1].place_call("1")
         assert await blocked.wait_hangup(timeout=5) == "NORMAL_TEMPORARY_FAILURE"
-        assert router.stats["timeouts"] == 1
+        assert router.stats["timeout"] == 1
         release.set()
 
 

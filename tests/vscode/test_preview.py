@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.png import read_png
 from tests.vscode.conftest import EXT, ROOT, built
-from tests.vscode.png import read_png
 
 EXAMPLE = ROOT / "examples" / "seed_bridge2dest.swr"
 WIDTH = 1280  # the window; its height fits the whole picture (see window_for)

@@ -36,7 +36,12 @@ import graphviz
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from switchy.dialplan.compiler import compile_program
+from switchy.dialplan.graph.compiler import compile_program
+from switchy.dialplan.graph.render import draw, render
+from switchy.dialplan.graph.render.trace import simulate_call
+from switchy.dialplan.runtime.simulate import simulate as run_simulation
+from switchy.dialplan.runtime.transcript import Transcript
+from switchy.dialplan.timeofday import clock_at
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.server import SwitchyLanguageServer
 
@@ -63,9 +68,6 @@ def _graph(analysis: Analysis):
 
 async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dict[str, Any]:
     """Route one simulated call through the analysed document's program."""
-    from switchy.dialplan.simulate import Printer, parse_when
-    from switchy.dialplan.simulate import simulate as run_simulation
-
     if not isinstance(headers, dict):
         raise CommandError("headers must be an object of header names to values")
     headers = {str(k): "" if v is None else str(v) for k, v in headers.items()}
@@ -78,17 +80,17 @@ async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dic
     clock = None
     if options.get("at"):
         try:
-            when = parse_when(str(options["at"]))
+            clock = clock_at(str(options["at"]))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        clock = when if callable(when) else (lambda: when)
     seed = options.get("seed")
     out = io.StringIO()
-    printer = Printer(out, wire=True)
+    transcript = Transcript(out, wire=True)
     outcome = await run_simulation(graph, headers, clock=clock,
-                                   seed=seed if isinstance(seed, int) else None, printer=printer)
-    printer.summary(outcome)
-    sent = printer.controller.sent if printer.controller else []
+                                   seed=seed if isinstance(seed, int) else None,
+                                   transcript=transcript)
+    transcript.summary(outcome)
+    sent = transcript.controller.sent if transcript.controller else []
     return {
         "path": [{"kind": s.kind, "label": s.label, "note": s.note, "depth": s.depth,
                   "file": s.span.file if s.span else None,
@@ -111,13 +113,11 @@ def _errors_text(analysis: Analysis) -> str:
 
 
 async def render_graph(analysis: Analysis, options: Any = None) -> dict[str, str | None]:
-    """The SVG and DOT of the analysed program's call flow, drawn by ``switchy.render``.
+    """The SVG and DOT of the analysed program's call flow, drawn by ``switchy.dialplan.graph.render``.
 
     The syntax tree is read here, on the server's thread; only graphviz's ``dot`` (and a
     traced call) run in a worker thread.
     """
-    from switchy.render import draw, render, simulate_call
-
     options = options if isinstance(options, dict) else {}
     graph = _graph(analysis)
     outcome = None

@@ -1,3 +1,4 @@
+
 """Completion: what may be typed at the cursor, as the grammar and the program see it.
 
 - declarations at the top level (``route``, ``handler``, ...) and in a ``dialplan`` block;
@@ -25,9 +26,10 @@ from pathlib import Path
 import attrs
 from lsprotocol import types
 
-from switchy.dialplan import headers
+from switchy.dialplan import ast, headers
 from switchy.dialplan.actions import ACTIONS, Action
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
+from switchy.dialplan.language import DECLARATIONS, DIALPLAN_DECLARATIONS, KEYWORD_DOCS
 from switchy_lsp import docs
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.cursor import Cursor, locate
@@ -35,8 +37,6 @@ from switchy_lsp.server import SwitchyLanguageServer
 
 TRIGGERS = ["(", ",", "{", "$", "-", ">", "=", '"', " "]
 _EXPRESSION_START = {"STRING", "FSTRING", "NUMBER", "CAPTURE", "TRUE", "FALSE", "NONE", "LSQB"}
-_TOP_DECLARATIONS = ["route", "handler", "dialplan", "include", "select", "guard", "timezone", "hunt"]
-_IN_DIALPLAN = ["route", "guard", "timezone", "hunt"]
 _DECLARATION_SNIPPETS = {
     "route": 'route ${1:name} "${2:^pattern$}" {\n\t$0\n}',
     "handler": "handler ${1:name}(${2}) {\n\t$0\n}",
@@ -239,12 +239,10 @@ def _code(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
 
 
 def _declarations(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
-    from switchy.dialplan import ast
-
     inside = any(isinstance(n, ast.Dialplan) for n in ast.enclosing(analysis.module, cursor.offset))
-    for word in _IN_DIALPLAN if inside else _TOP_DECLARATIONS:
+    for word in DIALPLAN_DECLARATIONS if inside else DECLARATIONS:
         items.add(word, types.CompletionItemKind.Keyword, "keyword",
-                  snippet=_DECLARATION_SNIPPETS[word], detail=docs.KEYWORDS.get(word))
+                  snippet=_DECLARATION_SNIPPETS[word], detail=KEYWORD_DOCS.get(word))
 
 
 def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
@@ -252,7 +250,7 @@ def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
     for word in ("if", "elif", "else", "stop", "return", "inline"):
         if cursor.accepts_text(word):
             items.add(word, types.CompletionItemKind.Keyword, "keyword",
-                      snippet=_STATEMENT_SNIPPETS.get(word), detail=docs.KEYWORDS.get(word))
+                      snippet=_STATEMENT_SNIPPETS.get(word), detail=KEYWORD_DOCS.get(word))
     _, names = analysis.names.scope_at(cursor.offset)
     for name in sorted(names - {cursor.word}):
         items.add(name, types.CompletionItemKind.Variable, "local", detail="local (assign)")
@@ -314,8 +312,6 @@ def _choices(items: _Items, analysis: Analysis, cursor: Cursor, quoted: bool) ->
 
 
 def _expression(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
-    from switchy.dialplan import ast
-
     time_word = _time_word_before(cursor)
     if time_word is not None:
         for value in WEEKDAYS if time_word == "weekday" else MONTHS:

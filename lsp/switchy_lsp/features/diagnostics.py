@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 from lsprotocol import types
 
@@ -102,8 +103,6 @@ def _included_from(analysis: Analysis, file: str) -> ast.Include | None:
 
 
 def _file_of_include(analysis: Analysis, include: ast.Include) -> str | None:
-    from pathlib import Path
-
     if analysis.file.startswith("<"):
         candidate = include.path.value
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from switchy.dialplan.formatter import format_parsed
+from switchy.dialplan.frontend.formatter import format_parsed
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.server import SwitchyLanguageServer
 

@@ -1,3 +1,4 @@
+
 """Hover: action docs from the action table, header and variable docs, handler signatures
 (with the comment above the handler), keyword-argument docs, and what a pattern matches."""
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from switchy.dialplan import ast
+from switchy.dialplan import ast, patterns
 from switchy.dialplan.actions import ACTIONS
+from switchy.dialplan.language import KEYWORD_DOCS
 from switchy_lsp import docs
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.resolve import Target, resolve
@@ -66,7 +68,7 @@ def _describe(analysis: Analysis, t: Target) -> str | None:
         select = analysis.program.select_header
         return docs.code(f"dialplan {t.name}") + f"\n\nRoutes the calls whose `{select}` is `{t.name}`"
     if t.kind == "keyword":
-        doc = docs.KEYWORDS.get(t.name) or docs.calendar_word(t.name)
+        doc = KEYWORD_DOCS.get(t.name) or docs.calendar_word(t.name)
         return docs.code(t.name) + (f"\n\n{doc}" if doc else "")
     return None
 
@@ -128,8 +130,6 @@ def _capture(analysis: Analysis, t: Target) -> str:
 
 def _group_text(regex: str, ref: int | str | None) -> str | None:
     """The source text of group ``ref`` of ``regex`` (``(\\d+)``), when it can be found."""
-    from switchy.dialplan import patterns
-
     compiled, _ = patterns.compile_pattern(regex)
     if compiled is None or ref is None:
         return None

@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcException
 
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS
-from switchy.dialplan.checker import KEYWORDS
+from switchy.dialplan.language import KEYWORDS
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.features.navigation import references, workspace_analyses
 from switchy_lsp.resolve import resolve

@@ -19,8 +19,8 @@ from lsprotocol import types
 from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
-from switchy.dialplan.checker import assigned_names
-from switchy.dialplan.parser import tokens
+from switchy.dialplan.frontend.checker import assigned_names
+from switchy.dialplan.frontend.parser import tokens
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.convert import units
 from switchy_lsp.cursor import literals

@@ -1,0 +1,166 @@
+"""Read .swr files — their includes, or whole directories — into one ``Program``.
+
+Includes are resolved relative to the including file and read once each (a second
+include of the same file is ignored; a cycle is reported). Routes, guards and time
+zones written outside any ``dialplan`` block form the dialplan named ``default``.
+Items keep file order, an include standing where it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from switchy.dialplan import ast
+from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.frontend.parser import ParseResult, parse
+from switchy.dialplan.language import DEFAULT_DIALPLAN, DEFAULT_SELECT
+
+
+@dataclass
+class Program:
+    """Everything the checker and compiler need, from all files read."""
+
+    files: dict[str, ParseResult] = field(default_factory=dict)  # in reading order
+    dialplans: list[ast.Dialplan] = field(default_factory=list)
+    handlers: list[ast.Handler] = field(default_factory=list)
+    selects: list[ast.Select] = field(default_factory=list)
+    diagnostics: list[dg.Diagnostic] = field(default_factory=list)  # syntax + loading
+
+    @property
+    def select_header(self) -> str:
+        return self.selects[0].header.name if self.selects else DEFAULT_SELECT
+
+    def dialplan(self, name: str) -> ast.Dialplan | None:
+        return next((d for d in self.dialplans if d.name.name == name), None)
+
+    def handler(self, name: str) -> ast.Handler | None:
+        return next((h for h in self.handlers if h.name.name == name), None)
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {name: result.text for name, result in self.files.items()}
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+Reader = Callable[[Path], str]
+# How a file's text becomes a ParseResult: ``parse``, or an editor's incremental parser.
+Parse = Callable[[str, str], ParseResult]
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given; a directory stands for its ``*.swr`` files (recursively, sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            # an empty directory stays in the list, so reading it reports it by name
+            out.extend(sorted(q for q in p.rglob("*.swr") if q.is_file()) or [p])
+        else:
+            out.append(p)
+    return out
+
+
+class _Loader:
+    def __init__(self, reader: Reader, overrides: dict[str, str], parse_file: Parse = parse):
+        self.reader = reader
+        self.parse_file = parse_file
+        self.overrides = overrides  # unsaved editor buffers, by file name
+        self.program = Program()
+        self.default_items: list = []
+        self.default_span: ast.Span | None = None
+        self.stack: list[str] = []
+
+    def key(self, path: Path) -> str:
+        try:
+            return str(path.resolve())
+        except OSError:
+            return str(path)
+
+    def load_file(self, path: Path, display: str, included_from: ast.Include | None = None):
+        key = self.key(path)
+        if key in self.stack:
+            chain = " → ".join(Path(k).name for k in [*self.stack, key])
+            self.program.diagnostics.append(dg.make(
+                "SWR211", f"include cycle: {chain}", included_from.span))
+            return
+        if any(self.key(Path(f)) == key for f in self.program.files):
+            return
+        if display in self.overrides:
+            text = self.overrides[display]
+        else:
+            try:
+                text = self.reader(path)
+            except OSError as exc:
+                if included_from is None:
+                    self.program.diagnostics.append(dg.make(
+                        "SWR210", f"cannot read {display}: {exc.strerror or exc}",
+                        ast.Span.unknown(display)))
+                else:
+                    self.program.diagnostics.append(dg.make(
+                        "SWR210", f"cannot include {included_from.path.value!r}: "
+                        f"{exc.strerror or exc}", included_from.path.span))
+                return
+        self.add_text(text, display, path)
+
+    def add_text(self, text: str, display: str, path: Path | None) -> None:
+        result = self.parse_file(text, display)
+        self.program.files[display] = result
+        self.program.diagnostics.extend(result.diagnostics)
+        self.stack.append(self.key(path) if path is not None else display)
+        base = path.parent if path is not None else Path.cwd()
+        for item in result.module.items:
+            if isinstance(item, ast.Include):
+                target = base / item.path.value
+                shown = str(Path(display).parent / item.path.value) if path is not None \
+                    else item.path.value
+                self.load_file(target, _tidy(shown), item)
+            elif isinstance(item, ast.Dialplan):
+                self.program.dialplans.append(item)
+            elif isinstance(item, ast.Handler):
+                self.program.handlers.append(item)
+            elif isinstance(item, ast.Select):
+                self.program.selects.append(item)
+            elif isinstance(item, ast.Guard | ast.Timezone | ast.Hunt | ast.Route):
+                if self.default_span is None:
+                    self.default_span = item.span
+                self.default_items.append(item)
+        self.stack.pop()
+
+    def finish(self) -> Program:
+        if self.default_items:
+            span = self.default_span or ast.Span.unknown()
+            implicit = ast.Dialplan(ast.Ident(DEFAULT_DIALPLAN, span=span), self.default_items,
+                                    implicit=True, span=span)
+            self.program.dialplans.insert(0, implicit)
+        return self.program
+
+
+def _tidy(path: str) -> str:
+    return str(Path(path)) if path else path
+
+
+def load(paths: Iterable[str | Path], reader: Reader = _read,
+         overrides: dict[str, str] | None = None, parse_file: Parse = parse) -> Program:
+    """Load files and directories (and their includes) into one program. Never raises."""
+    loader = _Loader(reader, overrides or {}, parse_file)
+    for path in expand_paths(paths):
+        loader.load_file(path, str(path))
+    return loader.finish()
+
+
+def load_text(text: str, file: str = "<string>", reader: Reader = _read,
+              parse_file: Parse = parse) -> Program:
+    """Load one dialplan given as text; includes resolve next to ``file`` (if a path)."""
+    loader = _Loader(reader, {}, parse_file)
+    path = Path(file) if file and not file.startswith("<") else None
+    loader.add_text(text, file, path)
+    return loader.finish()
