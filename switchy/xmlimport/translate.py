@@ -35,7 +35,7 @@ from switchy.xmlimport.fields import (
     swr_string,
 )
 from switchy.xmlimport.model import Action, Condition, Context, Dialplans, Extension, Regex
-from switchy.xmlimport.regex import Pattern, RegexError, split_expansions, translate
+from switchy.xmlimport.regex import Pattern, RegexError, translate
 from switchy.xmlimport.report import Pos, Report
 from switchy.xmlimport.source import XComment
 from switchy.xmlimport.timeattrs import TimeError, time_test
@@ -614,7 +614,11 @@ class ExtensionWriter:
         return [Line(text)]
 
     def data(self, a: Action, subst: int | str | None, pattern: Pattern | None) -> tuple[str, bool]:
-        """The action's data as a ``.swr`` string literal, and whether it is an f-string."""
+        """The action's data as a ``.swr`` string literal, and whether it is an f-string.
+
+        ``$N`` becomes ``{$N}`` (``""`` for a group the regex does not have). When one stands
+        inside a ``${...}``, FreeSWITCH still substitutes it there, so that ``${`` is written
+        as plain text (``{'$'}{{``) instead of a pass-through the f-string would not look into."""
         try:
             if subst is None:
                 return swr_string(a.data), False
@@ -623,26 +627,15 @@ class ExtensionWriter:
                 return swr_string(a.data), False
             if subst == "empty" or pattern is None:
                 return swr_string("".join(t for t in tokens if isinstance(t, str))), False
+            inside = _capture_inside_expansion(tokens)
             out = []
-            text = ""
             for tok in tokens:
                 if isinstance(tok, str):
-                    text += tok
-                    continue
-                if "${" in text and _open_expansion(text):
-                    raise Untranslatable(a.pos, "a $N capture inside ${...}")
-                out.append(fstring_text(text))
-                text = ""
-                n = tok + (1 if pattern.shifted else 0)
-                if tok <= pattern.groups:
-                    out.append("{$" + str(n) + "}")
-            out.append(fstring_text(text))
+                    out.append(_fstring_plain(tok) if inside else fstring_text(tok))
+                elif tok <= pattern.groups:
+                    out.append("{$" + str(tok + (1 if pattern.shifted else 0)) + "}")
             return 'f"' + "".join(out) + '"', True
-        except (ValueError, RecursionError) as exc:  # pragma: no cover - defensive
-            raise Untranslatable(a.pos, str(exc)) from None
-        except Exception as exc:
-            if isinstance(exc, Untranslatable):
-                raise
+        except FieldError as exc:
             raise Untranslatable(a.pos, str(exc)) from None
 
     def call(self, app: str, raw: str | None, value: str, is_f: bool, pos: Pos) -> str:
@@ -758,9 +751,35 @@ def _wants_whole(data: str) -> bool:
     return any(t == 0 for t in fs_substitution_tokens(data) if isinstance(t, int))
 
 
-def _open_expansion(text: str) -> bool:
-    """Is there a ``${`` in ``text`` still waiting for its ``}``?"""
-    return any(isinstance(p, str) and "${" in p for p in split_expansions(text))
+def _capture_inside_expansion(tokens: list[str | int]) -> bool:
+    """Does a capture stand inside a ``${...}`` of the data?"""
+    depth = nested = 0
+    for tok in tokens:
+        if isinstance(tok, int):
+            if depth:
+                return True
+            continue
+        i = 0
+        while i < len(tok):
+            if tok.startswith("${", i):
+                depth += 1
+                i += 2
+                continue
+            if tok[i] == "{" and depth:
+                nested += 1
+            elif tok[i] == "}" and depth:
+                if nested:
+                    nested -= 1
+                else:
+                    depth -= 1
+            i += 1
+    return False
+
+
+def _fstring_plain(text: str) -> str:
+    """Text for an f-string with no pass-through: braces doubled, ``${`` as ``{'$'}{{``."""
+    body = swr_string(text)[1:-1].replace("{", "{{").replace("}", "}}")
+    return body.replace("${{", "{'$'}{{")
 
 
 def _one_line(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from switchy.dialplan import ast, headers, patterns, timeofday
@@ -47,6 +47,12 @@ class Scope:
     def with_captures(self, groups: int, named: set[str]) -> Scope:
         return Scope(self.kind, self.names, max(self.groups, groups), self.named | named,
                      self.captures_known, True, self.owner)
+
+
+def _built_pattern(cond: ast.Expr) -> bool:
+    """Does ``cond`` match a regex only known at run time (an f-string, a function's value)?"""
+    return any(isinstance(n, ast.Compare) and n.op in ("=~", "!~") and not isinstance(n.right, ast.Str)
+               for n in ast.walk(cond))
 
 
 class Checker:
@@ -224,6 +230,8 @@ class Checker:
                 self.expr(branch.condition, scope)
                 groups, named = self.condition_captures(branch.condition)
                 inner = scope.with_captures(groups, named) if groups or named else scope
+                if _built_pattern(branch.condition):  # a regex made at run time: any group may exist
+                    inner = replace(inner, captures_known=False, has_pattern=True)
                 self.block(branch.body, inner)
             if stmt.orelse is not None:
                 self.block(stmt.orelse, scope)
