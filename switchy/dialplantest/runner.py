@@ -159,7 +159,8 @@ def run_file(path: Path) -> FileResult:
     for call in tf.calls:
         if call.context not in names and not call.context_missing:
             guess = did_you_mean(call.context, sorted(names))
-            result.problems.append(Problem(call.line, f"call {call.name!r}: no dialplan "
+            result.problems.append(Problem(call.lines.get("context", call.line),
+                                           f"call {call.name!r}: no dialplan "
                                            f"{call.context!r} in {', '.join(p.name for p in tf.dialplans)}"
                                            + (f" (did you mean {guess!r}?)" if guess else "")
                                            + "; a context the node lacks on purpose: "

@@ -76,6 +76,7 @@ class Call:
     differs: Expect | None = None
     reason: str = ""
     context_missing: bool = False
+    lines: dict[str, int] = field(default_factory=dict)  # where each key is written
 
 
 @dataclass
@@ -276,7 +277,8 @@ def _call(index: int, raw, lines: _Lines, out: TestFile) -> Call | None:
         out.problem(start, "each [[call]] must be a table")
         return None
     _unknown(raw, CALL_KEYS, "[[call]]", lambda k: lines.key(k, start), out)
-    call = Call(name=str(raw.get("name", f"call {index + 1}")), line=start)
+    call = Call(name=str(raw.get("name", f"call {index + 1}")), line=start,
+                lines={k: lines.key(k, start) for k in raw if k in CALL_KEYS})
     for key in ("context", "destination", "caller_id_number", "caller_id_name"):
         if key in raw:
             if isinstance(raw[key], str | int) and not isinstance(raw[key], bool):

@@ -90,6 +90,11 @@ def parse_bytes(data: bytes, shown: str, report: Report) -> XNode | None:
         else:
             top_comments.append(c)
 
+    def doctype(*_args) -> None:
+        raise _Refused(parser.CurrentLineNumber, "a DOCTYPE (entity declarations) is not read: "
+                       "FreeSWITCH's configuration does not use one")
+
+    parser.StartDoctypeDeclHandler = doctype
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
@@ -102,6 +107,9 @@ def parse_bytes(data: bytes, shown: str, report: Report) -> XNode | None:
         return None
     except _TooDeep as exc:
         report.error(Pos(shown, exc.line), f"elements nested more than {MAX_DEPTH} deep")
+        return None
+    except _Refused as exc:
+        report.error(Pos(shown, exc.line), exc.reason)
         return None
     except (RecursionError, MemoryError, ValueError) as exc:  # absurd input: never a traceback
         report.error(Pos(shown, 1), f"cannot read this XML: {type(exc).__name__}")
@@ -117,6 +125,12 @@ def parse_bytes(data: bytes, shown: str, report: Report) -> XNode | None:
 class _TooDeep(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
 
 
 @dataclass

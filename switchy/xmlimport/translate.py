@@ -49,10 +49,11 @@ AUTO_HUNT_TRUE = r"(?i)^(yes|on|true|t|enabled|active|allow|[+-]?0*[1-9][0-9]*)$
 class Untranslatable(Exception):
     """Part of an extension ``.swr`` cannot express; the extension is left as comments."""
 
-    def __init__(self, pos: Pos, message: str) -> None:
+    def __init__(self, pos: Pos, message: str, reported: bool = False) -> None:
         super().__init__(message)
         self.pos = pos
         self.message = message
+        self.reported = reported  # already in the report (as an error)
 
 
 # -- a tiny statement tree --------------------------------------------------------------
@@ -512,7 +513,7 @@ class ExtensionWriter:
             pattern = translate(expression, whole_match=whole)
         except RegexError as exc:
             self.report.error(pos, f"regex {expression!r}: {exc}")
-            raise Untranslatable(pos, f"regex {expression!r}: {exc}") from None
+            raise Untranslatable(pos, f"regex {expression!r}: {exc}", reported=True) from None
         if isinstance(value, CondField):
             return self.cond_test(value, pattern, expression, pos)
         if isinstance(value, FieldValue) and value.note:
@@ -676,7 +677,7 @@ class ExtensionWriter:
         if not 1 <= len(words) <= 3 or sample.startswith("-") or any(not w for w in words):
             raise Untranslatable(pos, f"transfer {sample!r}: only 'EXTENSION [DIALPLAN "
                                  "[CONTEXT]]' is translated")
-        args = [("f" if is_f else "") + f'"{w}"' for w in words]
+        args = [("f" if "{$" in w else "") + f'"{w}"' for w in words]
         if len(args) == 1:
             args.append('""')  # FreeSWITCH: the current dialplan and context
         return f"transfer({', '.join(args)})"
@@ -687,9 +688,9 @@ class ExtensionWriter:
             raise Untranslatable(pos, f"execute_extension {sample!r}")
         if len(words) >= 2 and words[1].upper() != "XML":
             raise Untranslatable(pos, f"execute_extension into the {words[1]!r} dialplan")
-        ext = ("f" if is_f else "") + f'"{words[0]}"'
+        ext, ctx = (("f" if "{$" in w else "") + f'"{w}"' for w in (words[0], words[-1]))
         if len(words) == 3:
-            return f'execute_extension({ext}, {("f" if is_f else "")}"{words[2]}")'
+            return f"execute_extension({ext}, {ctx})"
         return f"execute_extension({ext})"
 
 
@@ -874,7 +875,8 @@ class ContextWriter:
             try:
                 head, lines = writer.route()
             except Untranslatable as exc:
-                self.report.untranslated(exc.pos, exc.message)
+                if not exc.reported:
+                    self.report.untranslated(exc.pos, exc.message)
                 body.append(f"{INDENT}# UNTRANSLATED {exc.pos}: {exc.message}")
                 body.extend(f"{INDENT}#   {ln}".rstrip() for ln in self.source_lines(item))
                 continue
