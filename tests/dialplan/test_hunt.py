@@ -68,7 +68,7 @@ def test_a_call_whose_routes_queued_nothing_has_no_route():
 
 def test_the_end_of_the_queue_hangs_up_like_the_end_of_an_extension():
     text = "dialplan default {\n    hunt\n    route a { execute(\"answer\") }\n}\n"
-    outcome, sent = run(text, {})
+    _, sent = run(text, {})
     assert sent == ["execute answer",
                     "api uuid_kill 00000000-0000-4000-8000-000000000000 NORMAL_CLEARING"]
 

@@ -23,7 +23,7 @@ def run_import(tmp_path: Path, xml: str | bytes, *extra: str, name: str = "bad.x
 
 
 def test_xml_that_is_not_well_formed_is_a_file_line_error(tmp_path, capsys):
-    code, out = run_import(tmp_path, "<include>\n  <context name=\"x\">\n    <extension>\n</include>\n")
+    code, _ = run_import(tmp_path, "<include>\n  <context name=\"x\">\n    <extension>\n</include>\n")
     assert code == 1
     printed = capsys.readouterr().out
     assert f"{tmp_path}/bad.xml:4: error: not well-formed XML: mismatched tag" in printed
@@ -33,9 +33,9 @@ def test_xml_that_is_not_well_formed_is_a_file_line_error(tmp_path, capsys):
 def test_an_unknown_element_is_a_file_line_error(tmp_path, capsys):
     xml = xml_context("x", '    <extension name="e">\n      <condition>\n        <acton application="answer"/>\n'
                       '      </condition>\n    </extension>')
-    code, out = run_import(tmp_path, xml)
+    code, _ = run_import(tmp_path, xml)
     assert code == 1
-    assert f"bad.xml:5: error: unknown element <acton> in <condition>" in capsys.readouterr().out
+    assert "bad.xml:5: error: unknown element <acton> in <condition>" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("regex", [r"^\p{L}+$", "(?|a(b)|c(d))", "[[:alphaz:]]", "_(*XX)"])

@@ -89,7 +89,8 @@ CASES = [
          executed=["set flag=on", "log INFO missing"]),
     Case("$N is substituted only when the expression has a '(', and never in anti-actions",
          ext("a", f'<condition field="destination_number" expression="^1\\d+$">{log("a=$1 $0")}</condition>', cont=True)
-         + ext("b", f'<condition field="destination_number" expression="^(1)(\\d+)$">{log("b=$2-${1}5-$15")}</condition>', cont=True)
+         + ext("b", '<condition field="destination_number" expression="^(1)(\\d+)$">'
+               f'{log("b=$2-${1}5-$15")}</condition>', cont=True)
          + ext("c", f'<condition field="destination_number" expression="^(9)">{log("c", "action")}'
                f'{log("anti=$1", "anti-action")}</condition>'),
          destination="100", executed=["log INFO a=$1 $0", "log INFO b=00-15-", "log INFO anti=$1"]),
@@ -126,7 +127,8 @@ CASES = [
                f'<regex field="caller_id_name" expression="^O"/>{log("any")}</condition>'),
          executed=["log INFO not one", "log INFO any"]),
     Case("a condition with a field and time attributes passes if either passes",
-         ext("a", f'<condition field="destination_number" expression="^nomatch$" wday="2">{log("either")}</condition>', cont=True)
+         ext("a", '<condition field="destination_number" expression="^nomatch$" wday="2">'
+             f'{log("either")}</condition>', cont=True)
          + ext("b", f'<condition field="destination_number" expression="^nomatch$" hour="3">{log("x")}'
                f'{log("neither", "anti-action")}</condition>'),
          executed=["log INFO either", "log INFO neither"]),
