@@ -286,7 +286,7 @@ class ExtensionWriter:
                 head, body = f"{head} {hoisted}", body[0].then
         if self.opts.auto_hunt and self.later_names:
             names = ", ".join(swr_string(n) for n in self.later_names)
-            head += (f" when not (header(\"variable_auto_hunt\") =~ {swr_string(AUTO_HUNT_TRUE)} "
+            head += (f" when not (variable_auto_hunt =~ {swr_string(AUTO_HUNT_TRUE)} "
                      f"and Caller-Destination-Number in [{names}])")
         if _count(body) > MAX_STATEMENTS:
             raise Untranslatable(self.ext.pos, f"this extension needs more than {MAX_STATEMENTS} "
