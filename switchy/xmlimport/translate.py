@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from switchy.dialplan import patterns
 from switchy.session import is_dial_string
@@ -250,6 +251,11 @@ class Outcome:
     subst: int | str | None  # test index, "empty" ($N read as ""), None (no substitution)
 
 
+# A decision tree over a condition's tests: an Outcome, ``(test, if_true, if_false)`` as
+# built, or ``(op, [tests], if_true, if_false)`` once and/or chains are joined.
+Tree = Any
+
+
 @dataclass
 class Options:
     timezone: str | None = None  # the server's zone, for the dialplan's `timezone` line
@@ -364,7 +370,8 @@ class ExtensionWriter:
             return nested
         return [If(p, nested, self.level(conds, k + 1, p, done))]
 
-    def best_tree(self, variables: list[int], outcome, tests: list[Test]):
+    def best_tree(self, variables: list[int], outcome: Callable[[dict[int, bool]], Outcome],
+                  tests: list[Test]) -> Tree:
         orders = [variables]
         if 1 < len(variables) <= 4:
             orders = [list(p) for p in itertools.permutations(variables)]
@@ -377,7 +384,8 @@ class ExtensionWriter:
         assert best is not None
         return best[1]
 
-    def tree_code(self, tree, tests: list[Test], leaf, bound: int | None) -> list[Stmt]:
+    def tree_code(self, tree: Tree, tests: list[Test],
+                  leaf: Callable[[Outcome, int | None], list[Stmt]], bound: int | None) -> list[Stmt]:
         if isinstance(tree, Outcome):
             return leaf(tree, bound)
         op, indices, yes, no = tree
@@ -697,7 +705,8 @@ class ExtensionWriter:
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _build(order: list[int], assign: dict[int, bool], outcome):
+def _build(order: list[int], assign: dict[int, bool],
+           outcome: Callable[[dict[int, bool]], Outcome]) -> Tree:
     """A decision tree over ``order``: an ``Outcome`` or ``(test, if_true, if_false)``."""
     seen = set()
     first = None
@@ -717,7 +726,7 @@ def _build(order: list[int], assign: dict[int, bool], outcome):
     return (i, yes, no)
 
 
-def _chains(tree):
+def _chains(tree: Tree) -> Tree:
     """The tree with ``if a { if b {X} else {Y} } else {Y}`` as ``if a and b {X} else {Y}``
     (and the same for ``or``): nodes become ``(op, [tests], if_true, if_false)``."""
     if isinstance(tree, Outcome):
@@ -731,13 +740,13 @@ def _chains(tree):
     return ("one", [i], yes, no)
 
 
-def _leaves(tree) -> int:
+def _leaves(tree: Tree) -> int:
     if isinstance(tree, Outcome):
         return 1
     return _leaves(tree[1]) + _leaves(tree[2])
 
 
-def _bad_bindings(tree, tests: list[Test], bound: int | None) -> int:
+def _bad_bindings(tree: Tree, tests: list[Test], bound: int | None) -> int:
     if isinstance(tree, Outcome):
         return int(isinstance(tree.subst, int) and tree.subst != bound)
     i, yes, no = tree
