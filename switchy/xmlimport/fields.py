@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from switchy.dialplan.frontend.strings import unclosed_expansions
 from switchy.xmlimport.regex import split_expansions
 
 PROFILE_HEADERS = {
@@ -84,6 +85,8 @@ def swr_string(value: str) -> str:
     """A ``.swr`` plain string literal whose value is exactly ``value``."""
     if "\n" in value:
         raise FieldError("a line break cannot be written in a .swr string")
+    if unclosed_expansions(value):
+        raise FieldError("a '${' without its '}' (FreeSWITCH sends it as text; .swr refuses it)")
     out = ['"']
     for i, ch in enumerate(value):
         if ch == '"':

@@ -609,6 +609,10 @@ class ExtensionWriter:
         try:
             value, is_f = self.data(a, subst, pattern)
             call = self.call(a.app, a.data if not is_f else None, value, is_f, a.pos)
+        except FieldError as exc:
+            self.issue(a.pos, "untranslated", str(exc))
+            return [Line(f"# UNTRANSLATED {a.pos}: <action application=\"{a.app}\" "
+                         f"data=\"{_one_line(a.data)}\"/>: {exc}")]
         except Untranslatable as exc:
             self.issue(exc.pos, "untranslated", exc.message)
             return [Line(f"# UNTRANSLATED {a.pos}: <action application=\"{a.app}\" "
@@ -793,6 +797,7 @@ def _fstring_plain(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
+    """Text for one comment line: whitespace runs (line breaks too) as one blank."""
     return " ".join(text.split()).replace('"', "&quot;")
 
 
@@ -876,7 +881,7 @@ class ContextWriter:
             writer = ExtensionWriter(item, rname, self.report, self.opts, later)
             index += 1
             body.append("")
-            shown = f'extension "{item.name}"' if item.name is not None else "unnamed extension"
+            shown = f'extension "{_one_line(item.name)}"' if item.name is not None else "unnamed extension"
             body.append(f"{INDENT}# {item.pos} {shown}" + (" (continue)" if item.cont else ""))
             for comment in item.comments + [c for cond in _all_conditions(item.conditions)
                                             for c in cond.comments]:
@@ -927,7 +932,7 @@ def write_program(dialplans: Dialplans, files: list[str], report: Report, opts: 
                    "route named like its destination.")
     for ctx in dialplans.contexts:
         out.append("")
-        out.append(f"# {ctx.pos} context \"{ctx.name}\"")
+        out.append(f"# {ctx.pos} context \"{_one_line(ctx.name)}\"")
         out.extend(ContextWriter(ctx, report, opts, source_lines).write())
     return "\n".join(out) + "\n"
 

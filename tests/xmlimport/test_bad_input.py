@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import random
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,54 @@ def _write(tmp_path: Path, xml: str) -> Path:
     path = tmp_path / "d.xml"
     path.write_text(xml)
     return path
+
+
+_VALUES = ["^(1)$", "(a", "", ".*", "^(.*)$", "/^x$/i", "_NXX.", "${x}", "^${x}$", "${db(select/a/b)}",
+           "${cond(${x} > 1 ? A : B)}", "x\ny", "$1${2}$0$15", "${a${b}}", "${", "}", "\"'\\", "ü€", "\\",
+           "{x}", "$${zz}", "[[:digit:]]", "(?P<n>1)\\k<n>"]
+_FIELDS = ["destination_number", "CALLER_ID_NAME", "foo", "${x}", "a-${x}-b",
+           "${cond(${x} > 1 ? A : B)}", "caller_ton", None]
+_APPS = ["log", "set", "bridge", "transfer", "execute_extension", "answer", "sleep", "respond", "x y"]
+
+
+def _attr(name: str, value: str) -> str:
+    return f' {name}="{html.escape(value, quote=True)}"'.replace("\n", "&#10;")
+
+
+def _condition(rng: random.Random, depth: int) -> str:
+    attrs = ""
+    field = rng.choice(_FIELDS)
+    if field is not None:
+        attrs += _attr("field", field)
+    attrs += _attr("expression", rng.choice(_VALUES))
+    if rng.random() < .3:
+        attrs += _attr("break", rng.choice(["on-true", "never", "always", "x"]))
+    if rng.random() < .2:
+        attrs += _attr("wday", rng.choice(["1-3", "mon", "zz", ""]))
+    body = ""
+    if rng.random() < .2:
+        attrs += _attr("regex", rng.choice(["all", "any", "xor", "q"]))
+        body += "".join(f'<regex{_attr("field", "caller_id_number")}{_attr("expression", rng.choice(_VALUES))}/>'
+                        for _ in range(rng.randint(0, 3)))
+    for _ in range(rng.randint(0, 3)):
+        tag = rng.choice(["action", "anti-action"])
+        inline = _attr("inline", "true") if rng.random() < .2 else ""
+        body += f'<{tag}{_attr("application", rng.choice(_APPS))}{_attr("data", rng.choice(_VALUES))}{inline}/>'
+    if depth < 2 and rng.random() < .3:
+        body += _condition(rng, depth + 1)
+    return f"<condition{attrs}>{body}</condition>"
+
+
+def test_odd_but_well_formed_dialplans_never_break_the_output(tmp_path):
+    """Whatever the XML holds, the import reports it and writes .swr that checks."""
+    rng = random.Random(11)
+    for n in range(120):
+        exts = "".join(
+            f'<extension{_attr("name", rng.choice(["a", "e 1", "1x", "if", "x" + chr(10) + "y"]))}'
+            f'{_attr("continue", rng.choice(["true", "false"]))}>'
+            + "".join(_condition(rng, 0) for _ in range(rng.randint(0, 3))) + "</extension>"
+            for _ in range(rng.randint(1, 3)))
+        path = tmp_path / f"odd{n}.xml"
+        path.write_text(f'<include><context name="c">{exts}</context></include>')
+        result = import_xml([str(path)])
+        assert not [i for i in result.report.issues if "does not check" in i.message], path.read_text()
