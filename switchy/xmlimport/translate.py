@@ -896,6 +896,8 @@ class ContextWriter:
                 continue
             for pos, kind, message in writer.pending:
                 self.report.add(pos, kind, message)
+                if kind == "untranslated" and f"UNTRANSLATED {pos}:" not in "\n".join(lines):
+                    body.append(f"{INDENT}# UNTRANSLATED {pos}: {_one_line(message)}")
             uses_time = uses_time or writer.uses_time
             if lines:
                 body.append(f"{INDENT}{head} {{")
