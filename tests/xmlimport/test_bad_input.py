@@ -10,7 +10,7 @@ import pytest
 
 from switchy.cli import main
 from switchy.xmlimport import import_xml
-from tests.xmlimport.support import xml_context
+from tests.support.xmlimport import xml_context
 
 
 def run_import(tmp_path: Path, xml: str | bytes, *extra: str, name: str = "bad.xml"):

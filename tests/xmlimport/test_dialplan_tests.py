@@ -9,7 +9,7 @@ import pytest
 
 from switchy.cli import main
 from switchy.dialplantest.testfile import load
-from tests.xmlimport.support import ORACLE
+from tests.support.xmlimport import ORACLE
 
 DIALPLAN = """\
 dialplan public {

@@ -21,7 +21,7 @@ import pytest
 from switchy.dialplantest.node import World
 from switchy.dialplantest.runner import line_of
 from switchy.xmlimport import import_xml
-from tests.xmlimport.support import ORACLE, graph_of, route
+from tests.support.xmlimport import ORACLE, graph_of, route
 
 ROOT = Path(os.environ.get("SWITCHY_XML_ORACLE") or ORACLE)
 CALLS = [json.loads(line) for line in (ROOT / "calls.jsonl").read_text().splitlines() if line.strip()]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from switchy.dialplantest.node import World
-from tests.xmlimport.support import graph_of, import_text, route, xml_context
+from tests.support.xmlimport import graph_of, import_text, route, xml_context
 
 
 @dataclass

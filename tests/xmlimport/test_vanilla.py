@@ -14,7 +14,7 @@ import pytest
 from switchy.cli import main
 from switchy.dialplan import check_text
 from switchy.xmlimport import import_xml
-from tests.xmlimport.support import DATA, graph_of, route
+from tests.support.xmlimport import DATA, graph_of, route
 
 VANILLA = DATA / "vanilla"
 

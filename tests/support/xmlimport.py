@@ -12,7 +12,7 @@ from switchy.dialplantest.runner import Actual, run_call
 from switchy.dialplantest.testfile import Call
 from switchy.xmlimport import ImportResult, import_xml
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "xmlimport" / "data"
 ORACLE = DATA / "oracle"
 MONDAY_EVENING = dt.datetime(2026, 12, 7, 22, 26, 4, tzinfo=dt.UTC)  # when the oracle ran
 
