@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-python test-ext lint bench clean system-deps
+.PHONY: demo test test-python test-ext lint bench clean system-deps wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ system-deps:
 ## test-ext: build and test the VS Code extension (tsc, bundle, unit and grammar tests, switchy.vsix)
 test-ext:
 	cd vscode-ext && npm ci --no-audit --no-fund && npm test
+
+## wheel: build dist/switchy_cluster-VERSION-py3-none-any.whl (pip install it anywhere)
+wheel: $(STAMP)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -44,7 +44,7 @@ def test_client_starts_the_real_server_and_simulates_a_call(node):
         ({"switchy.server.command": [sys.executable, "-S", "-m", "switchy_lsp"]},
          f'switchy: "{sys.executable}" has no switchy language server '
          f"({sys.executable}: No module named switchy_lsp). "
-         f"Install switchy into it ({sys.executable} -m pip install switchy)"),
+         f"Install switchy-cluster into it (in a switchy checkout: {sys.executable} -m pip install .)"),
         ({"switchy.server.command": [sys.executable, "-c", "import sys; sys.exit('cannot read ~/.switchy.toml')"]},
          "stopped before it started: cannot read ~/.switchy.toml"),
     ],
