@@ -76,7 +76,7 @@ class SwitchyLanguageServer(LanguageServer):
         gc.disable()  # the parser makes many small objects: collecting midway is wasted work
         try:
             fresh = analyse(uri, text, doc.version, parse_file=self.parser, reader=self.read,
-                            encoding=self.encoding)
+                            encoding=self.encoding, scope=self.settings.program)
         finally:
             if paused:
                 gc.enable()
