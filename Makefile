@@ -21,10 +21,12 @@ test: $(STAMP) system-deps test-ext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-## system-deps: Debian packages the tests need (graphviz's dot; chromium for the extension's preview)
+## system-deps: Debian packages the tests need (graphviz's dot; chromium for the extension's preview;
+## neovim for the editor tests of docs/editors.md)
 system-deps:
 	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v nvim >/dev/null 2>&1 || need="$$need neovim"; \
 	[ -z "$$need" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
