@@ -22,6 +22,7 @@ terminal names.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -163,7 +164,7 @@ class RecoveringParse:
         # The parser state before the last token, when that token was a name: a name that
         # nearly spells a keyword is only found wrong at the token after it.
         self.before_name: tuple[object, Token] | None = None
-        self.line_starts: list[int] | None = None  # offsets of the lines, for indentation
+        self._lines: list[str] | None = None  # the text's lines, for indentation
         self.lbraces: list[Token] = []  # every '{' fed, in order
         self.before_last: Token | None = None  # the token before last_token
         self.braces_reported: set[int | None] = set()  # '{' whose missing '}' was reported
@@ -462,8 +463,13 @@ class RecoveringParse:
     def _report_unclosed_by_indentation(self, at: Token | None) -> bool:
         """Report a missing ``}`` where the indentation says it belongs, when that is
         before ``at`` (None: the end of the file); False when the indentation says
-        nothing (one-line blocks, or a file indented any which way)."""
-        for brace in self.lbraces:
+        nothing (one-line blocks, or a file indented any which way). Only the blocks of
+        the item still open are looked at."""
+        if not self.open_braces:
+            return False
+        first = bisect.bisect_left(self.lbraces, self.open_braces[0].start_pos or 0,
+                                   key=lambda b: b.start_pos or 0)
+        for brace in self.lbraces[first:]:
             if brace.start_pos in self.braces_reported:
                 continue
             where = self._block_end_by_indentation(brace, to_end=at is None)
@@ -482,7 +488,9 @@ class RecoveringParse:
         line of the block, when the first line indented no deeper than the opening line
         is not a ``}`` (or, ``to_end``, when the file ends first). None when that line
         is the ``}``."""
-        lines = self.text.split("\n")
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        lines = self._lines
         opener = lines[brace.line - 1]
         if opener[brace.column:].split("#", 1)[0].strip():
             return None  # the block goes on on its own line: no indentation to read
