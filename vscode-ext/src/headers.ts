@@ -38,7 +38,7 @@ export function parseCall(text: string): ParsedCall {
             if (at === '') {
                 return { error: 'write the time of the call after @, e.g. @2024-12-24T09:00' };
             }
-            continue;  // the server reads it (switchy.dialplan.timeofday.clock_at)
+            continue;  // the server reads it, with clock_at of switchy/dialplan/timeofday.py
         }
         const eq = word.raw.indexOf('=');
         if (eq < 0 || word.quotedBeforeEquals) {
