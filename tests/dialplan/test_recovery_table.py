@@ -80,7 +80,7 @@ BROKEN = [
      2, 23, 'SWR101', "missing ']' before '{'"),
     ('extra_rpar',
      'route a "1" {\n    answer())\n    park()\n}\n',
-     2, 13, 'SWR101', "unexpected ')'; expected a statement (an action call, if, stop, return) or '}'"),
+     2, 13, 'SWR101', "unexpected ')'; expected a statement (an action call, if, stop, return), 'inline' or '}'"),
     ('assign_for_compare',
      'route a "1" {\n    if x = "1" { answer() }\n}\n',
      2, 10, 'SWR101', "unexpected '='; expected an operator, '(' or '{' (use '==' to compare)"),

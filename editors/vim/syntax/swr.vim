@@ -17,17 +17,17 @@ set cpo&vim
 syn iskeyword @,48-57,_,192-255,-
 
 " Declarations, statements and expression words (language.py)
-syn keyword swrDeclaration route handler dialplan include select guard timezone
-syn keyword swrStatement   when if elif else stop return
+syn keyword swrDeclaration route handler dialplan include select guard timezone hunt
+syn keyword swrStatement   when if elif else stop return inline
 syn keyword swrWordOperator and or not in
 syn keyword swrConstant    true false none
 
 " Actions (actions.py) and functions (builtins.py) when called: name(
-syn match swrAction   "\<\%(answer\|api\|breakmedia\|bridge\|broadcast\|deflect\|execute\|hangup\|log\|mute\|park\|playback\|respond\|sched_hangup\|send_dtmf\|setvar\|setvars\|sleep\|speak\|start_record\|stop_record\|transfer\|unmute\|unsetvar\)\ze\s*("
+syn match swrAction   "\<\%(answer\|api\|breakmedia\|bridge\|broadcast\|deflect\|execute\|execute_extension\|hangup\|log\|mute\|park\|playback\|respond\|sched_hangup\|send_dtmf\|setvar\|setvars\|sleep\|speak\|start_record\|stop_record\|transfer\|unmute\|unsetvar\)\ze\s*("
 syn match swrFunction "\<\%(randint\|random\|header\)\ze\s*("
 
 " Built-in names (builtins.py), days and months
-syn keyword swrBuiltin  inbound outbound uuid weekday hour minute minute_of_day time date now month day year yday
+syn keyword swrBuiltin  inbound outbound uuid weekday week_of_month hour minute minute_of_day time date now month day year yday
 syn keyword swrDayMonth mon tue wed thu fri sat sun jan feb mar apr may jun jul aug sep oct nov dec
 
 " Names: event headers keep their dashes (Caller-Destination-Number), channel variables
