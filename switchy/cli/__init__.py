@@ -8,6 +8,7 @@ import logging
 import sys
 
 # Each module exposes ``register(subparsers)``; its subparser sets ``func(args) -> int``.
+# A module is named after its command (``import_xml``: ``import`` is a Python keyword).
 SUBCOMMANDS = (
     "switchy.cli.emulate",
     "switchy.cli.check",
@@ -30,7 +31,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in [m for m in SUBCOMMANDS if m.rpartition(".")[2] == only] or SUBCOMMANDS:
+    named = [m for m in SUBCOMMANDS if only in (m.rpartition(".")[2], m.rpartition(".")[2].split("_")[0])]
+    for name in named or SUBCOMMANDS:
         importlib.import_module(name).register(subparsers)
     return parser
 

@@ -71,7 +71,7 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
                 "SWR101", f"cannot make sense of this file ({type(builder.failure).__name__})",
                 ast.Span.unknown(file)))
             module = None
-        diags += builder.diagnostics
+        diags += builder.findings(module)
     if not isinstance(module, ast.Module):
         module = ast.Module([], span=ast.Span(file, 1, 1, 1, 1, 0, 0))
     return ParseResult(module, diags, comments, text, outcome.clean_end)

@@ -85,8 +85,9 @@ class ToAst:
         self.file = file
         self.text = text
         self.fexpr = fexpr
-        self.diagnostics: list = []
         self.failure: Exception | None = None
+        # f-string mistakes, by f-string (see ``findings``): id -> (FStr, diagnostics)
+        self._findings: dict[int, tuple[ast.FStr, list]] = {}
         self._newlines: list[int] | None = None
 
     # -- helpers ----------------------------------------------------------------------
@@ -106,6 +107,22 @@ class ToAst:
         last = bisect.bisect_left(newlines, end, before)
         return _span_of(ast.Span, (self.file, before + 1, column, last + 1,
                                    end - newlines[last - 1], start, end))
+
+    def findings(self, tree: object) -> list:
+        """The diagnostics of the f-strings in ``tree`` (the AST built), in file order.
+        Kept by f-string, not as they are made: recovery may take a token back, so an
+        f-string may be built twice, or built and then left out. Without a tree (the
+        builder failed), those made so far."""
+        if not self._findings:
+            return []
+        if tree is None:
+            return [d for _, found in self._findings.values() for d in found]
+        out = []
+        for node in ast.walk(tree):
+            entry = self._findings.get(id(node))
+            if entry is not None and entry[0] is node:
+                out += entry[1]
+        return out
 
     def _span(self, meta: ast.Span) -> ast.Span:
         return meta  # the parser hands a ``meta=True`` method the span itself
@@ -300,6 +317,7 @@ class ToAst:
         span = self._tok(tok)
         body, body_offset = literal_body(raw)
         pieces, errors = split_fstring(body)
+        found: list = []
 
         def at(offset: int, length: int = 1) -> ast.Span:
             col = span.column + body_offset + offset
@@ -309,7 +327,7 @@ class ToAst:
 
         for err in errors:
             code = "SWR403" if "${" in err.message else "SWR105"
-            self.diagnostics.append(dg.make(code, err.message, at(err.offset, err.length)))
+            found.append(dg.make(code, err.message, at(err.offset, err.length)))
         parts: list = []
         for piece in pieces:
             if piece.kind == "text":
@@ -319,15 +337,17 @@ class ToAst:
             else:
                 expr = None
                 if not piece.text.strip():
-                    self.diagnostics.append(dg.make("SWR105", "empty '{}' in f-string "
-                                                    "(write '{{' for a brace)",
-                                                    at(piece.offset - 1, 2)))
+                    found.append(dg.make("SWR105", "empty '{}' in f-string (write '{{' "
+                                         "for a brace)", at(piece.offset - 1, 2)))
                 elif self.fexpr is not None:
                     expr, diags = self.fexpr(piece.text, at(piece.offset, len(piece.text)))
-                    self.diagnostics.extend(diags)
+                    found += diags
                 if expr is not None:
                     parts.append(expr)
-        return ast.FStr(parts, raw=raw, span=span)
+        node = ast.FStr(parts, raw=raw, span=span)
+        if found:
+            self._findings[id(node)] = (node, found)
+        return node
 
     def number(self, children):
         tok = children[0]
