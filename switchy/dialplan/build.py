@@ -15,7 +15,8 @@ import networkx as nx
 
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.checker import check
-from switchy.dialplan.frontend.loader import Program, expand_paths, load, load_text
+from switchy.dialplan.frontend.loader import Program, expand_paths, load, load_text, read_text
+from switchy.dialplan.frontend.parser import clean
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD, compile_program
 
 
@@ -53,6 +54,21 @@ def _finish(program: Program, index_threshold: int | None,
     if not any(d.is_error for d in diagnostics):
         graph = compile_program(program, index_threshold=index_threshold)
     return Build(program, diagnostics, graph, sig)
+
+
+def same_texts(previous: Build, paths: Iterable[str | Path] = ()) -> bool:
+    """Do the files of ``paths`` read exactly as when ``previous`` was built, and no file
+    came or went? (A save without an edit, a ``touch``: a reload has nothing to do.)"""
+    if set(signature(previous.program, paths)) != set(previous.signature):
+        return False
+    for name, result in previous.program.files.items():
+        try:
+            text = read_text(Path(name))
+        except OSError:
+            return False
+        if clean(text) != result.text:
+            return False
+    return True
 
 
 def signature(program: Program, paths: Iterable[str | Path] = ()) -> dict[str, tuple[int, int]]:

@@ -55,6 +55,18 @@ async def test_reload_switches_new_calls_to_the_new_graph(tmp_path):
     assert (await park(app))[1] == ["execute playback new.wav"]
 
 
+async def test_a_save_without_an_edit_rebuilds_nothing(tmp_path):
+    f = tmp_path / "plan.swr"
+    write(f, 'route { playback("old.wav") }')
+    app = DialplanApp([f])
+    graph = app.runtime.graph
+    write(f, 'route { playback("old.wav") }')  # saved again (or touched): a new mtime
+    assert app.changed() and app.reload() is None
+    assert not app.changed() and app.runtime.graph is graph and app.generation == 0
+    write(f, 'route { playback("new.wav") }')
+    assert app.reload().ok and app.runtime.graph is not graph and app.generation == 1
+
+
 async def test_a_broken_edit_keeps_the_running_graph_and_reports_once(tmp_path, caplog):
     f = tmp_path / "plan.swr"
     write(f, 'route { playback("old.wav") }')

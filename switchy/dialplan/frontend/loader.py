@@ -53,7 +53,8 @@ Reader = Callable[[Path], str]
 Parse = Callable[[str, str], ParseResult]
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A file's text as the loader reads it."""
     return path.read_text(encoding="utf-8", errors="replace")
 
 
@@ -166,7 +167,7 @@ def _tidy(path: str) -> str:
     return str(Path(path)) if path else path
 
 
-def load(paths: Iterable[str | Path], reader: Reader = _read,
+def load(paths: Iterable[str | Path], reader: Reader = read_text,
          overrides: dict[str, str] | None = None, parse_file: Parse = parse) -> Program:
     """Load files and directories (and their includes) into one program. Never raises."""
     loader = _Loader(reader, overrides or {}, parse_file)
@@ -175,7 +176,7 @@ def load(paths: Iterable[str | Path], reader: Reader = _read,
     return loader.finish()
 
 
-def load_text(text: str, file: str = "<string>", reader: Reader = _read,
+def load_text(text: str, file: str = "<string>", reader: Reader = read_text,
               parse_file: Parse = parse) -> Program:
     """Load one dialplan given as text; includes resolve next to ``file`` (if a path)."""
     loader = _Loader(reader, {}, parse_file)

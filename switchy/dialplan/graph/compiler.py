@@ -108,21 +108,25 @@ class _Compiler:
         self.handlers = language.handler_table(program.handlers)
         self.handler_entries: dict[str, int] = {}
         self.returns: list[Exit] = []  # `return` nodes of the route or handler being compiled
+        # Nodes and edges go into the graph at the end, all at once: networkx's add_node
+        # and add_edge cost more than the rest of compiling a route.
+        self.nodes: dict[int, dict] = {}
+        self.edges: dict[tuple[int, int], dict] = {}
 
     # -- building blocks ------------------------------------------------------------------
 
     def node(self, kind: Kind, label: str, span: ast.Span | None, **attrs: object) -> int:
         n = self.seq
         self.seq += 1
-        self.g.add_node(n, kind=kind, label=label, span=span, order=n,
-                        dialplan=self.owner.dialplan, handler=self.owner.handler,
-                        captures=self.captures, **attrs)
+        self.nodes[n] = {"kind": kind, "label": label, "span": span, "order": n,
+                         "dialplan": self.owner.dialplan, "handler": self.owner.handler,
+                         "captures": self.captures, **attrs}
         return n
 
     def edge(self, a: int, b: int, label: Edge, **attrs: object) -> None:
-        if self.g.has_edge(a, b):  # would silently merge two labelled edges
+        if (a, b) in self.edges:  # would silently merge two labelled edges
             raise AssertionError(f"edge {a}->{b} already exists")
-        self.g.add_edge(a, b, label=label, **attrs)
+        self.edges[a, b] = {"label": label, **attrs}
 
     def connect(self, exits: list[Exit], target: int) -> None:
         for source, label in exits:
@@ -155,6 +159,8 @@ class _Compiler:
             self.handler_entry(name)
         for handler in self.handlers.values():
             self.handler_body(handler)
+        self.g.add_nodes_from(self.nodes.items())
+        self.g.add_edges_from((a, b, attrs) for (a, b), attrs in self.edges.items())
         return self.g
 
     def dialplan(self, dp: ast.Dialplan) -> int:
@@ -188,7 +194,7 @@ class _Compiler:
             exits = route_exits
             entries.append(match)
             if table is not None:
-                attrs = self.g.nodes[match]
+                attrs = self.nodes[match]
                 field = attrs["field"] if attrs["pattern"] is not None else None
                 index_entries.append(Entry(position, field, attrs["pattern"]))
         end = self.node(Kind.END, f"end: hang up {NO_ROUTE_CAUSE} if no route matched", None,
@@ -196,7 +202,7 @@ class _Compiler:
         self.connect(exits, end)
         if table is not None:
             index = RouteIndex(index_entries)
-            self.g.nodes[table].update(index=index, routes=entries, count=len(entries),
+            self.nodes[table].update(index=index, routes=entries, count=len(entries),
                                        exact=index.exact_routes, prefixed=index.prefix_routes,
                                        fields=index.fields)
             self.edge(table, end, Edge.EXIT)
@@ -343,7 +349,7 @@ class _Compiler:
         self.edge(entry, body, Edge.NEXT)
         end = self.node(Kind.EXIT, f"end of {name}", None, name=name)
         self.connect(exits, end)
-        self.g.nodes[entry]["exit"] = end
+        self.nodes[entry]["exit"] = end
         self.owner = _Owner(None, None)
 
 

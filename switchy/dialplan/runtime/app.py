@@ -22,7 +22,8 @@ from pathlib import Path
 
 from switchy.callbacks import event_callback
 from switchy.dialplan import diagnostics as dg
-from switchy.dialplan.build import Build, build, signature
+from switchy.dialplan.build import Build, build, same_texts, signature
+from switchy.dialplan.frontend.gcpause import settle
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
 from switchy.dialplan.runtime.engine import RoutingOutcome, Runtime
 from switchy.session import Session
@@ -66,6 +67,7 @@ class DialplanApp:
             raise DialplanError(result.diagnostics)
         self.build = result
         self.runtime = self._runtime(result)
+        _settle(result)
 
     def _runtime(self, result: Build) -> Runtime:
         assert result.graph is not None
@@ -95,11 +97,15 @@ class DialplanApp:
         unless ``on_reload`` is there to report them."""
         if not force and not self.changed():
             return None
+        if not force and same_texts(self.build, self.paths):  # saved or touched, not edited
+            self.build.signature = signature(self.build.program, self.paths)
+            return None
         result = build(self.paths, index_threshold=self.index_threshold)
         if result.ok:
             self.build = result
             self.runtime = self._runtime(result)  # calls in progress keep the old one
             self.generation += 1
+            _settle(result)
             log.info("dialplan reloaded (generation %d)", self.generation)
         else:
             # Remember what was seen so one broken save is reported once, not every poll.
@@ -119,3 +125,13 @@ class DialplanApp:
                 self.reload()
             except Exception:  # never let a reload problem stop routing
                 log.exception("dialplan reload failed")
+
+
+SETTLE_NODES = 3_000  # about a thousand routes
+
+
+def _settle(result: Build) -> None:
+    """Freeze a large program out of the collector's sight (see ``gcpause.settle``); a
+    small one costs a collection little, and tests build many."""
+    if result.graph is not None and result.graph.number_of_nodes() >= SETTLE_NODES:
+        settle()
