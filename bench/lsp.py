@@ -112,10 +112,11 @@ class Bench:
         self.process: asyncio.subprocess.Process | None = None
         self.ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future] = {}
-        self.wanted: tuple[int, asyncio.Future] | None = None
+        self.published: dict[tuple[str, int], tuple[float, list]] = {}  # -> (arrival, diagnostics)
+        self.arrived = asyncio.Event()
         self.reader: asyncio.Task | None = None
 
-    async def start(self) -> None:
+    async def start(self, options: dict | None = None) -> None:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "switchy_lsp", stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, limit=2**26)
@@ -124,7 +125,8 @@ class Bench:
             "completionItem": {"snippetSupport": True},
             "completionList": {"itemDefaults": ["editRange"]}}}}
         await self.request("initialize", {"processId": None, "rootUri": None,
-                                          "capabilities": capabilities})
+                                          "capabilities": capabilities,
+                                          "initializationOptions": options})
         self.notify("initialized", {})
 
     def send(self, message: dict) -> None:
@@ -156,13 +158,18 @@ class Bench:
                     future.set_result(message.get("result"))
             elif message.get("method") == "textDocument/publishDiagnostics":
                 params = message["params"]
-                if self.wanted and params.get("version") == self.wanted[0] and not self.wanted[1].done():
-                    self.wanted[1].set_result(params["diagnostics"])
+                self.published[params["uri"], params.get("version")] = (
+                    time.perf_counter(), params["diagnostics"])
+                self.arrived.set()
 
-    async def until_diagnostics(self, version: int) -> list:
-        future = asyncio.get_running_loop().create_future()
-        self.wanted = (version, future)
-        return await asyncio.wait_for(future, 60)
+    async def until_diagnostics(self, uri: str, version: int) -> tuple[float, list]:
+        """When the diagnostics of ``version`` arrived, and what they are."""
+        async def wait() -> tuple[float, list]:
+            while (uri, version) not in self.published:
+                self.arrived.clear()
+                await self.arrived.wait()
+            return self.published[uri, version]
+        return await asyncio.wait_for(wait(), 60)
 
     async def stop(self) -> None:
         await self.request("shutdown", None)
@@ -184,16 +191,36 @@ async def run(args: argparse.Namespace) -> None:
     path.write_text(text)
     uri = path.as_uri()
     bench = Bench()
-    await bench.start()
+    await bench.start({"switchy": {"diagnostics": {"debounce": args.debounce}}})
+    (folder / "other").mkdir()
+    small = folder / "other" / "small.swr"  # another program (a directory is one program)
+    small.write_text('route r "^1$" { answer() }\n')
+    bench.notify("textDocument/didOpen", {"textDocument": {
+        "uri": small.as_uri(), "languageId": "swr", "version": 1, "text": small.read_text()}})
+    await bench.until_diagnostics(small.as_uri(), 1)
     print(f"dialplan: {text.count(chr(10))} lines, {len(text)} characters, "
           f"{text.count('route did_')} routes")
 
     started = time.perf_counter()
     bench.notify("textDocument/didOpen", {"textDocument": {
         "uri": uri, "languageId": "swr", "version": 1, "text": text}})
-    first = await bench.until_diagnostics(1)
-    print(f"open → first diagnostics (cold: whole file parsed): {(time.perf_counter() - started) * 1000:.0f} ms, "
-          f"{len(first)} diagnostics")
+    # While the server reads the big file, a request about another document must not wait.
+    probe = time.perf_counter()
+    await bench.request("textDocument/hover", {"textDocument": {"uri": small.as_uri()},
+                                               "position": {"line": 0, "character": 17}})
+    probe = time.perf_counter() - probe
+    arrived, first = await bench.until_diagnostics(uri, 1)
+    print(f"open → first diagnostics (cold: whole file parsed): {(arrived - started) * 1000:.0f} ms, "
+          f"{len(first)} diagnostics; a request sent meanwhile answered in {probe * 1000:.0f} ms")
+
+    print("\nrequests on the whole document (first = right after open)")
+    for method in ("textDocument/semanticTokens/full", "textDocument/documentSymbol"):
+        values = []
+        for _ in range(args.completions):
+            sent = time.perf_counter()
+            await bench.request(method, {"textDocument": {"uri": uri}})
+            values.append(time.perf_counter() - sent)
+        print(f"  {method:<34} first {values[0] * 1000:6.1f} ms   then {summary(values[1:])}")
 
     timings: dict[str, list[float]] = {}
     version = 1
@@ -202,14 +229,29 @@ async def run(args: argparse.Namespace) -> None:
         sent = time.perf_counter()
         bench.notify("textDocument/didChange", {
             "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": new_text}]})
-        await bench.until_diagnostics(version)
-        timings.setdefault(what, []).append(time.perf_counter() - sent)
+        arrived, _ = await bench.until_diagnostics(uri, version)
+        timings.setdefault(what, []).append(arrived - sent)
         text = new_text
     every = [t for values in timings.values() for t in values]
     print("\ntime to diagnostics after an edit (target < 300 ms)")
     for what, values in timings.items():
         print(f"  {what:<24} {summary(values)}")
     print(f"  {'all edits':<24} {summary(every)}")
+
+    # A burst of typing: edits sent as fast as a client sends them, one diagnostics wait
+    # at the end (the server may skip the versions in between).
+    bursts = []
+    for _ in range(args.bursts):
+        for _, new_text in edits(text, args.burst)[:args.burst]:
+            version += 1
+            bench.notify("textDocument/didChange", {
+                "textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": new_text}]})
+            text = new_text
+        sent = time.perf_counter()
+        arrived, _ = await bench.until_diagnostics(uri, version)
+        bursts.append(arrived - sent)
+    print(f"\nafter a burst of {args.burst} edits, last edit → its diagnostics "
+          f"(debounce {args.debounce} ms; target debounce + 300 ms)\n  {summary(bursts)}")
 
     lines = text.split("\n")
     middle = len(lines) // 2
@@ -241,6 +283,10 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--completions", type=int, default=30)
+    parser.add_argument("--burst", type=int, default=10, help="edits per burst of typing")
+    parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--debounce", type=int, default=0,
+                        help="the server's switchy.diagnostics.debounce (ms)")
     parser.add_argument("--one-block", action="store_true",
                         help="put every route inside one `dialplan` block (the slow case: "
                         "an edit re-parses the whole block)")

@@ -109,9 +109,15 @@ class Analysis:
 DIRECTORY_FILE_LIMIT = 2000
 
 
+class Superseded(Exception):
+    """A newer version of the document came while this one was being analysed."""
+
+
 def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Parse = parse,
-            reader: Reader = _read, encoding: str = UTF16, scope: str = "file") -> Analysis:
-    """Load and check ``text`` as the document ``uri``. Never raises on any text.
+            reader: Reader = _read, encoding: str = UTF16, scope: str = "file",
+            superseded: Callable[[], bool] | None = None) -> Analysis:
+    """Load and check ``text`` as the document ``uri``. Never raises on any text; raises
+    ``Superseded`` between loading and checking when ``superseded()`` says so.
 
     ``scope`` "file": the document and its includes (``switchy check FILE``);
     "directory": with every ``.swr`` file of its directory and below, the program
@@ -124,6 +130,8 @@ def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Pars
         if not any(str(p) == file for p in siblings):
             siblings = sorted([*siblings, Path(file)])  # a new document not saved yet
         program = load(siblings, reader=reader, overrides={file: text}, parse_file=parse_file)
+    if superseded is not None and superseded():
+        raise Superseded(uri)
     return Analysis(uri, version, file, text, program, check(program), encoding)
 
 

@@ -368,25 +368,38 @@ class Module(Node):
         return [i for i in self.items if isinstance(i, Select)]
 
 
+def _fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold nodes (its spans left out), cached."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(name for name, f in cls.__dataclass_fields__.items()
+                                     if f.type not in ("Span", Span) and name != "span")
+    return names
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def walk(node: object):
     """Yield ``node`` and every Node below it, depth first, in source order."""
     stack = [node]
+    pop, push, push_all = stack.pop, stack.append, stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         if isinstance(current, Node):
             yield current
-            children = [getattr(current, f) for f in current.__dataclass_fields__ if f != "span"]
+            for name in reversed(_fields(type(current))):
+                value = getattr(current, name)
+                if isinstance(value, Node):
+                    push(value)
+                elif isinstance(value, list | tuple):
+                    push_all(reversed(value))
         elif isinstance(current, list | tuple):
-            children = list(current)
-        else:
-            continue
-        stack.extend(reversed(children))
+            push_all(reversed(current))
 
 
 def _children(node: Node):
-    for name in node.__dataclass_fields__:
-        if name == "span":
-            continue
+    for name in _fields(type(node)):
         value = getattr(node, name)
         if isinstance(value, Node):
             yield value

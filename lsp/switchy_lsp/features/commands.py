@@ -146,7 +146,7 @@ async def render_graph(analysis: Analysis, options: Any = None) -> dict[str, str
 def register(server: SwitchyLanguageServer) -> None:
     @server.command(RENDER_GRAPH)
     async def render_graph_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, str | None]:
-        analysis = _analysis(ls, args, RENDER_GRAPH, 2, "[uri] or [uri, options]")
+        analysis = await _analysis(ls, args, RENDER_GRAPH, 2, "[uri] or [uri, options]")
         try:
             return await render_graph(analysis, args[1] if len(args) > 1 else None)
         except CommandError as exc:
@@ -154,7 +154,7 @@ def register(server: SwitchyLanguageServer) -> None:
 
     @server.command(SIMULATE)
     async def simulate_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, Any]:
-        analysis = _analysis(ls, args, SIMULATE, 3, "[uri, headers] or [uri, headers, options]")
+        analysis = await _analysis(ls, args, SIMULATE, 3, "[uri, headers] or [uri, headers, options]")
         try:
             return await simulate(analysis, args[1] if len(args) > 1 else {},
                                   args[2] if len(args) > 2 else None)
@@ -162,7 +162,8 @@ def register(server: SwitchyLanguageServer) -> None:
             raise Refusal(str(exc)) from None
 
 
-def _analysis(ls: SwitchyLanguageServer, args: tuple, command: str, most: int, usage: str) -> Analysis:
+async def _analysis(ls: SwitchyLanguageServer, args: tuple, command: str, most: int,
+                    usage: str) -> Analysis:
     """The analysis of the document ``args[0]`` names: open in the editor, or a file."""
     if not args or not isinstance(args[0], str) or len(args) > most:
         raise Refusal(f"{command} takes the arguments {usage}", code=types.ErrorCodes.InvalidParams)
@@ -170,4 +171,4 @@ def _analysis(ls: SwitchyLanguageServer, args: tuple, command: str, most: int, u
     if not ls.is_open(uri) and not Path(file_for(uri)).is_file():
         raise Refusal(f"{command}: no document {uri} (neither open in the editor nor a file)",
                       code=types.ErrorCodes.InvalidParams)
-    return ls.analysis(uri)
+    return await ls.ready(uri)

@@ -113,11 +113,14 @@ def _file_of_include(analysis: Analysis, include: ast.Include) -> str | None:
 # -- scheduling ----------------------------------------------------------------------------
 
 
-def publish(ls: SwitchyLanguageServer, uri: str) -> Analysis | None:
+async def publish(ls: SwitchyLanguageServer, uri: str) -> Analysis | None:
+    """Publish the diagnostics of the document's current text."""
     if not ls.is_open(uri):
         return None
     started = time.perf_counter()
-    analysis = ls.analysis(uri)
+    analysis = await ls.ready(uri)  # made in the worker thread: the loop goes on meanwhile
+    if not ls.is_open(uri):
+        return analysis  # closed meanwhile
     diagnostics = lsp_diagnostics(analysis)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
         uri=uri, version=analysis.version, diagnostics=diagnostics))
@@ -130,7 +133,9 @@ def publish(ls: SwitchyLanguageServer, uri: str) -> Analysis | None:
 
 def schedule(ls: SwitchyLanguageServer, uri: str, delay_ms: int | None = None,
              dependents: bool = True) -> None:
-    """Check ``uri`` (and what includes it) after ``delay_ms``, replacing a pending check."""
+    """Check ``uri`` (and what includes it) after ``delay_ms``, replacing a pending check.
+    Edits that arrive while the worker checks an earlier version are not checked one by
+    one: the check that runs next reads the document as it is then."""
     pending = ls.pending_checks
     if uri in pending:
         pending.pop(uri).cancel()
@@ -138,17 +143,27 @@ def schedule(ls: SwitchyLanguageServer, uri: str, delay_ms: int | None = None,
 
     def run() -> None:
         pending.pop(uri, None)
-        try:
-            publish(ls, uri)
-        except Exception:  # never let one bad check stop the next
-            log.exception("checking %s failed", uri)
-            return
-        if dependents:
-            for other in ls.dependents(uri):
-                ls.analyses.pop(other, None)  # it read the old text of this one
-                schedule(ls, other, 0, dependents=False)
+        running = ls.checks.get(uri)
+        if running is not None and not running[0].done() and (running[1] or not dependents):
+            return  # a check still waiting for the analysis publishes the newest text
+        task = asyncio.ensure_future(_check(ls, uri, dependents))
+        ls.checks[uri] = (task, dependents)
+        task.add_done_callback(lambda done: ls.checks.pop(uri, None)
+                               if ls.checks.get(uri, (None,))[0] is done else None)
 
     pending[uri] = asyncio.get_running_loop().call_later(delay, run)
+
+
+async def _check(ls: SwitchyLanguageServer, uri: str, dependents: bool) -> None:
+    try:
+        await publish(ls, uri)
+    except Exception:  # never let one bad check stop the next
+        log.exception("checking %s failed", uri)
+        return
+    if dependents:
+        for other in ls.dependents(uri):
+            ls.analyses.pop(other, None)  # it read the old text of this one
+            schedule(ls, other, 0, dependents=False)
 
 
 def affected(ls: SwitchyLanguageServer, changes: list[types.FileEvent]) -> list[str]:

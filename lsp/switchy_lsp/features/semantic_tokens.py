@@ -20,7 +20,7 @@ from switchy.dialplan import ast
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
 from switchy.dialplan.frontend.checker import assigned_names
-from switchy.dialplan.frontend.parser import tokens
+from switchy.dialplan.frontend.parser import token_spans
 from switchy.dialplan.language import DECLARATIONS
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.convert import units
@@ -88,7 +88,7 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 
 @functools.lru_cache(maxsize=20_000)
 def _piece_tokens(piece: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((t.start_pos, t.end_pos, t.type) for t in tokens(piece))
+    return tuple(token_spans(piece))
 
 
 def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
@@ -96,7 +96,9 @@ def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
     data: list[int] = []
     text = analysis.text
     encoding = analysis.lines.encoding
+    ascii_only = text.isascii()  # then code units are characters: no slices to measure
     starts = analysis.lines.starts
+    lines = len(starts)
     line = 0
     prev_line = prev_char = 0
     last_end = -1
@@ -104,16 +106,19 @@ def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
         if start < last_end or end <= start:
             continue  # overlapping or empty: keep the first
         last_end = end
-        while line + 1 < len(starts) and starts[line + 1] <= start:
+        while line + 1 < lines and starts[line + 1] <= start:
             line += 1  # spans come in order: walk the lines along
-        if line + 1 < len(starts) and end > starts[line + 1]:
+        if line + 1 < lines and end > starts[line + 1]:
             end = starts[line + 1]  # a lone "\r" ends a line for the client, not the lexer
         while end > start and text[end - 1] in "\r\n":
             end -= 1
         if end <= start:
             continue
-        char = units(text[starts[line]:start], encoding)
-        length = units(text[start:end], encoding)
+        if ascii_only:
+            char, length = start - starts[line], end - start
+        else:
+            char = units(text[starts[line]:start], encoding)
+            length = units(text[start:end], encoding)
         delta_line = line - prev_line
         data.extend((delta_line, char - prev_char if delta_line == 0 else char, length, kind, mods))
         prev_line, prev_char = line, char
@@ -122,9 +127,9 @@ def _encode(analysis: Analysis, spans: list[Mark]) -> list[int]:
 
 def _string_pieces(text: str, start: int, end: int, marks: list[Mark]) -> list[Mark]:
     """A string split around what lives inside it: ``${...}`` and f-string expressions."""
-    first = bisect.bisect_left(marks, (start,))
     holes = []
-    for m in marks[first:]:
+    for i in range(bisect.bisect_left(marks, (start,)), len(marks)):
+        m = marks[i]
         if m[0] >= end:
             break
         if m[1] <= end and (m[0], m[1]) != (start, end):
@@ -251,6 +256,9 @@ def _declaration_marks(item: ast.Node, mark) -> None:
 
 
 def register(server: SwitchyLanguageServer) -> None:
+    # Lex and mark a document as it opens (in the worker): the editor asks at once.
+    server.on_first_analysis.append(semantic_tokens)
+
     @server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
     def full(ls: SwitchyLanguageServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
         return types.SemanticTokens(data=semantic_tokens(ls.analysis(params.text_document.uri)))

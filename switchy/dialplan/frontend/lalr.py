@@ -277,6 +277,7 @@ class Tables:
     kept: frozenset[str]  # terminals some rule keeps as a child (names, strings...)
     comment_type: str  # the ignored terminal that is a comment
     by_rule: dict  # Lark's Rule -> Reduction, for Lark's own loop
+    root: _LexState  # every terminal, in no parser state: the lexer of ``tokens``
     # (state below, state, terminal) -> the state after a run of passthrough reductions
     chains: dict[tuple[int, int, str], int] = field(default_factory=dict)
 
@@ -327,7 +328,8 @@ def _tables(lark: Lark) -> Tables:
     if COMMENT not in lark.lexer_conf.ignore:
         raise ValueError(f"no ignored {COMMENT} terminal")
     return Tables(lark, actions, gotos, lexing, dict(table.start_states),
-                  dict(table.end_states), frozenset(kept), COMMENT, by_rule)
+                  dict(table.end_states), frozenset(kept), COMMENT, by_rule,
+                  _LexState(lexer.root_lexer, made, blanks))
 
 
 def parse(text: str, start: str, builder: ToAst, comments: list | None = None):
@@ -440,6 +442,63 @@ def parse(text: str, start: str, builder: ToAst, comments: list | None = None):
 
 
 END = "$END"
+
+
+def tokens(text: str, spans: bool = False) -> list | None:
+    """Every token of ``text`` as Lark's basic lexer reads it with every terminal (no
+    parser: a keyword is its keyword wherever it stands), comments and blanks left out.
+    A character no token starts with is skipped; from a quote that starts no string, the
+    rest of the line is one ``UNTERMINATED_STRING``. ``spans``: (start, end, terminal)
+    tuples instead of tokens. None when ``tables()`` is."""
+    t = tables()
+    if t is None:
+        return None
+    lex = t.root
+    first = lex.first
+    out: list[Token] = []
+    pos, size_of_text = 0, len(text)
+    line, line_start = 1, 0
+    while pos < size_of_text:
+        ch = text[pos]
+        match = first.get(ch)
+        if match is None:
+            match = lex.matcher(ch)
+        m = match(text, pos)
+        if m is None:
+            if ch in "\"'":
+                stop = text.find("\n", pos)
+                stop = size_of_text if stop == -1 else stop
+                column = pos - line_start + 1
+                out.append((pos, stop, "UNTERMINATED_STRING") if spans else _Token(
+                    "UNTERMINATED_STRING", text[pos:stop], pos, line, column, line,
+                    column + stop - pos, stop))
+                pos = stop
+            else:
+                pos += 1  # (never a line break: blanks always match)
+            continue
+        type_ = m.lastgroup
+        stop = m.end(m.lastindex)
+        first_line, column = line, pos - line_start + 1
+        if type_ in lex.newline_types:
+            found = text.count("\n", pos, stop)
+            if found:
+                line += found
+                line_start = text.rindex("\n", pos, stop) + 1
+        if type_ not in lex.ignore:
+            word = m.group(type_)
+            keywords = lex.keywords.get(type_)
+            if keywords is not None:
+                type_ = keywords.get(word, type_)
+            out.append((pos, stop, type_) if spans else _Token(
+                type_, word, pos, first_line, column, line, stop - line_start + 1, stop))
+        after = m.end()
+        if after != stop:
+            found = text.count("\n", stop, after)
+            if found:
+                line += found
+                line_start = text.rindex("\n", stop, after) + 1
+        pos = after
+    return out
 
 
 def _chain(t: Tables, key: tuple[int, int, str], end_state: int) -> int:
