@@ -27,6 +27,9 @@ class NodeConfig:
     missing_files: set[str] = field(default_factory=set)
     contexts: set[str] | None = None  # dialplan contexts that park; None: every context
     extensions: Callable[[Channel], list[tuple[str, str]] | None] | None = None
+    # Controllers to hand calls to instead of parking them: one ``socket HOST:PORT async
+    # full`` action each, in order (the next is tried when one cannot be reached).
+    outbound: tuple[str, ...] | None = None
     gateways: set[str] | None = None  # None: any gateway name exists
     registered: set[str] | None = None  # registered users; None: everyone
     sofia_profiles: dict[str, int] = field(

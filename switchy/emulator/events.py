@@ -92,6 +92,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "RECORD_START": ("switch_ivr_async.c", "record_callback", "1409"),
     "RECORD_STOP": ("switch_ivr_async.c", "record_callback", "1591"),
     "CUSTOM": ("mod_event_socket.c", "parse_command", "2069"),
+    "SOCKET_CONNECT": ("mod_event_socket.c", "parse_command", "2029"),
 }
 
 

@@ -17,6 +17,7 @@ from .applications import APPLICATIONS
 from .channel import Channel
 from .config import NodeConfig
 from .core import NodeCore
+from .outbound import socket_app
 from .server import Listener
 from .session import sofia_inbound_flow, start
 
@@ -30,7 +31,7 @@ class EmulatedNode(NodeCore):
                  password: str = "ClueCon", config: NodeConfig | None = None,
                  **options: Any) -> None:
         super().__init__(name, host=host, port=port, password=password, config=config,
-                         applications=APPLICATIONS, **options)
+                         applications={**APPLICATIONS, "socket": socket_app}, **options)
         self._server: asyncio.base_events.Server | None = None
         self._heartbeat: asyncio.Task[None] | None = None
 

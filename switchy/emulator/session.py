@@ -283,13 +283,17 @@ async def idle(ch: Channel) -> None:
         await media_wait(ch, None)
 
 
-async def park_channel(ch: Channel, run: Run | None) -> None:
-    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it."""
+async def park_channel(ch: Channel, run: Run | None, *,
+                       until: Callable[[], bool] | None = None) -> None:
+    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it
+    (``until``: the controller of an outbound socket went away, CF_CONTROLLED cleared)."""
     ch.in_park = True
     ch.park_requested = False
     ch.fire("CHANNEL_PARK")
     while True:
-        await media_wait(ch, None, run)
+        await media_wait(ch, None, run, until=until)
+        if until is not None and until():
+            break
         if ch.up and ch.park_requested and ch.bridge_request is None and ch.transfer_to is None:
             ch.park_requested = False
             continue
@@ -352,6 +356,8 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
         tail.append(("Application-Data", arg))
     ch.fire("CHANNEL_EXECUTE", after=[*tail, ("Application-UUID", run.uuid),
                                       *_name(app_uuid_name)])
+    # switch_core_session_exec sets it once more just before the application runs
+    ch.set_var("current_application", app)
     await func(ch, arg, run)
     response = ch.variables.get("current_application_response") or "_none_"
     ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),

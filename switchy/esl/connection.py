@@ -1,7 +1,8 @@
 """One ESL conversation over one transport: frames in, commands out, replies matched.
 
 This layer knows nothing about connecting, authenticating or reconnecting (that is
-``client.py``), so it serves both inbound connections and, later, outbound sockets.
+``client.py``), so it serves both inbound connections and the outbound sockets of
+``outbound.py``.
 FreeSWITCH answers commands strictly in order, so each command takes the next reply;
 a command that timed out keeps its place in line to absorb its late reply.
 """
@@ -293,9 +294,11 @@ class ESLConnection(asyncio.Protocol):
         return job
 
     async def execute(self, channel: str, app: str, arg: str = "", *, timeout: float | None,
-                      event_lock: bool = True, loops: int = 1) -> Execution:
+                      event_lock: bool = True, loops: int = 1, bound: bool = False) -> Execution:
+        """``sendmsg <channel>`` execute; ``bound``: plain ``sendmsg`` to the channel this
+        connection controls (an outbound socket), still tracked as ``channel``'s."""
         event_uuid = str(uuidlib.uuid4())
-        data = commands.sendmsg_execute(channel, app, arg, event_uuid=event_uuid,
+        data = commands.sendmsg_execute("" if bound else channel, app, arg, event_uuid=event_uuid,
                                         event_lock=event_lock, loops=loops)
         execution = Execution(event_uuid, channel, app, arg, self.loop.create_future())
         self._executions[event_uuid] = execution
