@@ -18,7 +18,8 @@ from typing import Any
 
 from .apps.manager import AppManager
 from .call import Call
-from .esl import Event, InboundClient
+from .claims import ClaimPolicy, NodeClaims
+from .esl import Event, InboundClient, State
 from .esl.errors import ESLError
 from .session import Session
 
@@ -48,11 +49,14 @@ class ParkPolicy:
 class Node:
     """A FreeSWITCH node as the Service sees it."""
 
-    def __init__(self, client: InboundClient, apps: AppManager, park_policy: ParkPolicy) -> None:
+    def __init__(self, client: InboundClient, apps: AppManager, park_policy: ParkPolicy,
+                 claims: ClaimPolicy | None = None) -> None:
         self.client = client
         self.apps = apps
         self.park_policy = park_policy
         self.name = client.name
+        # With several controllers on this node, only the calls this one claims are routed here.
+        self.claims = NodeClaims(self, claims) if claims is not None else None
         self.sessions: dict[str, Session] = {}
         self.calls: dict[str, Call[Session]] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}
@@ -61,6 +65,8 @@ class Node:
         self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0}
         client.add_handler("*", self.on_event)
         client.on_connected(self._on_connected)
+        if self.claims is not None:
+            client.on_state(self._state_changed)
 
     def __repr__(self) -> str:
         return f"<Node {self.name} {self.client.state.value} sessions={len(self.sessions)}>"
@@ -82,14 +88,22 @@ class Node:
         if name == "CUSTOM":
             name = event.subclass or "CUSTOM"
         if session is not None:
+            claims = self.claims
             if name == "CHANNEL_PARK" and session.app_id is not None:
+                if claims is not None:  # routed once claimed (see route_parked)
+                    claims.parked(session)
+                    return
                 if not self._parked(session):  # only calls some app is responsible for
                     return
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
-            if session.app_id is not None:
+            if session.app_id is not None and (claims is None or session.uuid in claims.owned):
                 self._run_callbacks(self.apps.callbacks(session.app_id, name), session)
+            elif claims is not None:
+                claims.observe(name, session)
             if name == "CHANNEL_DESTROY":
+                if claims is not None:
+                    claims.ended(session)
                 self._forget(session)
         else:
             self._run_callbacks(self.apps.callbacks(None, name), event)
@@ -145,6 +159,15 @@ class Node:
             log.error("%s: app callback %s failed on %s", self.name, name, getattr(model, "name", model),
                       exc_info=exc or True)
 
+    def route_parked(self, session: Session) -> None:
+        """Route a parked call this controller is responsible for (claimed, with claims)."""
+        if self._parked(session):
+            self._run_callbacks(self.apps.callbacks(session.app_id, "CHANNEL_PARK"), session)
+
+    async def api(self, command: str) -> str:
+        """An api command on this node (what the claims send)."""
+        return await self.client.api(command)
+
     # -- park timeout: no call is left parked forever ----------------------------------
 
     def _parked(self, session: Session) -> bool:
@@ -187,9 +210,15 @@ class Node:
 
     # -- connection -------------------------------------------------------------------
 
+    def _state_changed(self, state: State) -> None:
+        if state is not State.CONNECTED and self.claims is not None:
+            self.claims.disconnected()
+
     async def _on_connected(self) -> None:
         """After every (re)connect: route calls that were parked while we were away."""
         try:
+            if self.claims is not None:
+                await self.claims.connected()
             await self.recover_parked()
         except ESLError as exc:
             log.warning("%s: could not list parked calls after connecting: %s", self.name, exc)
@@ -231,4 +260,6 @@ class Node:
         self._park_timers.clear()
         for task in list(self._tasks):
             task.cancel()
+        if self.claims is not None:
+            await self.claims.stop()
         await self.client.close()

@@ -44,7 +44,7 @@ DEFAULT_LINGER = 5  # seconds FreeSWITCH keeps the socket after the hangup (we c
 def parked_event(channel_data: bytes) -> Event:
     """The ``connect`` reply (its raw header block) as the CHANNEL_PARK the apps route on;
     decoded lazily, like any event."""
-    name, sep, rest = channel_data.partition(b"\n")
+    name, _, rest = channel_data.partition(b"\n")
     if not name.startswith(b"Event-Name:"):
         rest = channel_data
     return Event.from_plain(b"Event-Name: CHANNEL_PARK\n" + rest + b"\n\n")

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .apps import AppManager
+from .claims import EVENTS as CLAIM_EVENTS
+from .claims import ClaimPolicy
 from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
 from .node import Node, ParkPolicy
@@ -36,6 +38,11 @@ class Service:
     ``hosts`` items may be ``'fs1'``, ``'fs1:8022'`` or ``('fs1', 8022[, password])``.
     The password defaults to ``$SWITCHY_PASSWORD``, ``password_file`` or FreeSWITCH's
     ``ClueCon``; it is never logged.
+
+    ``claims`` (True, or a ``ClaimPolicy`` with a controller id and heartbeat timing) lets
+    several processes serve the same nodes: each parked call is routed by the one that
+    claims it in the node's mod_hash, and the others take over the calls of one that
+    dies (see ``switchy.claims``).
     """
 
     def __init__(
@@ -51,6 +58,7 @@ class Service:
         max_parks: int | None = 20,
         reconnect: bool = True,
         event_format: str = "plain",
+        claims: ClaimPolicy | bool | None = None,
     ) -> None:
         if isinstance(hosts, (str, tuple)):
             hosts = [hosts]
@@ -62,12 +70,13 @@ class Service:
         self.park_policy = ParkPolicy(timeout=park_timeout, cause=park_timeout_cause,
                                       max_parks=max_parks)
         self.event_format = event_format
+        self.claim_policy = ClaimPolicy() if claims is True else claims or None
         self.nodes: list[Node] = []
         for spec in specs:
             client = InboundClient(spec.host, spec.port, spec.password or default_password,
                                    timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
-            self.nodes.append(Node(client, self.apps, self.park_policy))
+            self.nodes.append(Node(client, self.apps, self.park_policy, self.claim_policy))
         self._stopped: asyncio.Event | None = None
         self._started = False
 
@@ -91,6 +100,8 @@ class Service:
     def event_names(self) -> list[str]:
         """The events to subscribe to: the standard set plus what the apps want."""
         names = list(STANDARD_EVENTS)
+        if self.claim_policy is not None:
+            names += CLAIM_EVENTS
         for name in sorted(self.apps.event_names()):
             if name not in names:
                 names.append(name)
@@ -146,8 +157,21 @@ class Service:
         results = await asyncio.gather(*(attempt(node) for node in self.nodes))
         return dict(zip(self.nodes, results, strict=True))
 
-    async def stop(self) -> None:
-        """Disconnect from every node and stop serving."""
+    @property
+    def controller_id(self) -> str | None:
+        """This process's id in the nodes' claims (None without claims)."""
+        return self.claim_policy.controller_id if self.claim_policy is not None else None
+
+    async def stop(self, drain_timeout: float | None = 0) -> None:
+        """Stop serving: take no new call, let the routing in progress finish (at most
+        ``drain_timeout`` s; None: however long it takes), then disconnect."""
+        if drain_timeout != 0:
+            for node in self.nodes:
+                if node.claims is not None:
+                    node.claims.closing = True  # the other controllers claim the new calls
+            tasks = [t for node in self.nodes for t in node._tasks if not t.done()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=drain_timeout)
         await asyncio.gather(*(node.stop() for node in self.nodes), return_exceptions=True)
         self._started = False
         if self._stopped is not None:

@@ -306,7 +306,7 @@ class OutboundServer:
             conn.close()
         tasks = list(self._tasks)
         if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=self.timeout)
+            _, pending = await asyncio.wait(tasks, timeout=self.timeout)
             for task in pending:
                 task.cancel()
             if pending:
