@@ -60,6 +60,8 @@ class Node:
         self.sessions: dict[str, Session] = {}
         self.calls: dict[str, Call[Session]] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}
+        self._parked_at: dict[str, float] = {}  # loop time of each park until its first command
+        self.metrics: Any = None  # a metrics.Metrics, given by the service that owns the node
         self._tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False  # commands failing while we disconnect are not errors
         self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0}
@@ -98,6 +100,8 @@ class Node:
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
             if session.app_id is not None and (claims is None or session.uuid in claims.owned):
+                if name == "CHANNEL_HANGUP_COMPLETE" and self.metrics is not None:
+                    self.metrics.hangup(event.peek("Hangup-Cause") or "")
                 self._run_callbacks(self.apps.callbacks(session.app_id, name), session)
             elif claims is not None:
                 claims.observe(name, session)
@@ -112,6 +116,7 @@ class Node:
         session = Session(event, self.client, node=self)
         session.app_id = self.apps.choose(session.get)
         session.on_command = self._commanded
+        session.on_done = self._command_done
         self.sessions[session.uuid] = session
         call_uuid = event.peek("Channel-Call-UUID") or session.uuid
         if event.peek("Other-Type") == "originator" and call_uuid == session.uuid:
@@ -125,6 +130,7 @@ class Node:
 
     def _forget(self, session: Session) -> None:
         self.sessions.pop(session.uuid, None)
+        self._parked_at.pop(session.uuid, None)
         self._cancel_park_timer(session.uuid)
         call = session.call
         if call is not None:
@@ -174,6 +180,7 @@ class Node:
         """Arm the park timeout; False (and a hangup) when the call keeps coming back."""
         self.stats["parked"] += 1
         session.parks += 1
+        self._parked_at[session.uuid] = asyncio.get_running_loop().time()
         limit = self.park_policy.max_parks
         if limit is not None and session.parks > limit:
             # Each park routes the call again; a dialplan that parks it every time would
@@ -192,6 +199,13 @@ class Node:
 
     def _commanded(self, session: Session, description: str) -> None:
         self._cancel_park_timer(session.uuid)
+        parked = self._parked_at.pop(session.uuid, None)
+        if self.metrics is not None:
+            self.metrics.command(None if parked is None else asyncio.get_running_loop().time() - parked)
+
+    def _command_done(self, session: Session, description: str, failure: BaseException | None) -> None:
+        if failure is not None and self.metrics is not None and not self.stopping:
+            self.metrics.refused()
 
     def _cancel_park_timer(self, uuid: str) -> None:
         timer = self._park_timers.pop(uuid, None)

@@ -33,6 +33,7 @@ from .esl import ESLError, Event, OutboundConnection, OutboundServer
 from .esl.client import State
 from .esl.outbound import DEFAULT_OUTBOUND_PORT, MYEVENTS
 from .hosts import parse_listen
+from .metrics import Metrics, metrics_for, outbound_families
 from .node import Node, ParkPolicy
 from .session import Session
 
@@ -108,7 +109,8 @@ class OutboundService:
     """Run apps on the calls FreeSWITCH's socket application connects to us.
 
     ``listen`` is ``'HOST:PORT'`` or ``(host, port)`` (port 0 picks a free one). Apps load
-    as on a ``Service``: ``service.apps.load_app(router, app_id='default')``.
+    as on a ``Service``: ``service.apps.load_app(router, app_id='default')``. ``metrics``
+    as on a ``Service`` (``/healthz`` is 200 while the listener is up).
     """
 
     def __init__(
@@ -121,9 +123,10 @@ class OutboundService:
         max_parks: int | None = 20,
         linger: int = DEFAULT_LINGER,
         drain_timeout: float | None = None,
+        metrics: Metrics | str | None = None,
     ) -> None:
         host, port = parse_listen(listen, DEFAULT_OUTBOUND_PORT)
-        self.apps = AppManager()
+        self.apps = AppManager(on_change=self._apps_changed)
         self.park_policy = ParkPolicy(timeout=park_timeout, cause=park_timeout_cause,
                                       max_parks=max_parks)
         self.linger = linger
@@ -133,6 +136,19 @@ class OutboundService:
         self.stats = {"calls": 0, "given_back": 0, "failed": 0}
         self._stopped: asyncio.Event | None = None
         self._stopping = False
+        self.metrics, self.metrics_server = metrics_for(metrics, lambda: self.healthy)
+        if self.metrics is not None:
+            self.metrics.watch(lambda: outbound_families(self))
+            self.metrics.watch_apps(self.apps)
+
+    def _apps_changed(self) -> None:
+        if getattr(self, "metrics", None) is not None:
+            self.metrics.attach(self.apps.all())  # type: ignore[union-attr]
+
+    @property
+    def healthy(self) -> bool:
+        """Serving: the listener accepts FreeSWITCH's connections."""
+        return self.server.listening and not self._stopping
 
     def __repr__(self) -> str:
         return f"<OutboundService {self.server.address} calls={len(self.calls)} apps={self.apps.app_ids}>"
@@ -169,6 +185,7 @@ class OutboundService:
             return
         link = CallLink(conn)
         node = Node(link, self.apps, self.park_policy)  # type: ignore[arg-type]
+        node.metrics = self.metrics
         self.calls[conn] = node
         self.stats["calls"] += 1
         try:
@@ -199,6 +216,8 @@ class OutboundService:
         self._stopping = False
         await self.server.start()
         log.info("listening for FreeSWITCH's socket application on %s", self.server.address)
+        if self.metrics_server is not None and self.metrics_server._server is None:
+            self.metrics_server.start()
 
     async def stop(self, drain_timeout: float | None = ...) -> int:  # type: ignore[assignment]
         """Stop accepting, let the calls in hand finish (at most ``drain_timeout`` s,
@@ -211,6 +230,8 @@ class OutboundService:
             log.warning("%d call(s) still up after %s s; letting go of them (the socket "
                         "application returns and their extensions go on)", left, timeout)
         await self.server.close()
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         if self._stopped is not None:
             self._stopped.set()
         return left

@@ -20,6 +20,7 @@ from .claims import EVENTS as CLAIM_EVENTS
 from .claims import ClaimPolicy
 from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
+from .metrics import Metrics, metrics_for
 from .node import Node, ParkPolicy
 
 log = logging.getLogger("switchy.service")
@@ -43,6 +44,10 @@ class Service:
     several processes serve the same nodes: each parked call is routed by the one that
     claims it in the node's mod_hash, and the others take over the calls of one that
     dies (see ``switchy.claims``).
+
+    ``metrics`` (``'HOST:PORT'``) serves Prometheus metrics on ``/metrics`` and a health
+    check on ``/healthz`` while the service runs; a ``metrics.Metrics`` collects them
+    without serving them.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class Service:
         reconnect: bool = True,
         event_format: str = "plain",
         claims: ClaimPolicy | bool | None = None,
+        metrics: Metrics | str | None = None,
     ) -> None:
         if isinstance(hosts, (str, tuple)):
             hosts = [hosts]
@@ -77,6 +83,12 @@ class Service:
                                    timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
             self.nodes.append(Node(client, self.apps, self.park_policy, self.claim_policy))
+        self.metrics, self.metrics_server = metrics_for(metrics, lambda: self.healthy)
+        if self.metrics is not None:
+            for node in self.nodes:
+                node.metrics = self.metrics
+            self.metrics.watch_nodes(self.nodes)
+            self.metrics.watch_apps(self.apps)
         self._stopped: asyncio.Event | None = None
         self._started = False
 
@@ -107,7 +119,14 @@ class Service:
                 names.append(name)
         return names
 
+    @property
+    def healthy(self) -> bool:
+        """Serving calls: at least one node connected."""
+        return self._started and any(node.client.connected for node in self.nodes)
+
     def _apps_changed(self) -> None:
+        if self.metrics is not None:
+            self.metrics.attach(self.apps.all())
         names = self.event_names()
         for node in self.nodes:
             node.client.subscriptions.add(names)
@@ -127,6 +146,8 @@ class Service:
             node.client.subscriptions.add(names)
             node.client.start()
         self._started = True
+        if self.metrics_server is not None and self.metrics_server._server is None:
+            self.metrics_server.start()
         if wait:
             try:
                 async with asyncio.timeout(wait):
@@ -174,6 +195,8 @@ class Service:
                 await asyncio.wait(tasks, timeout=drain_timeout)
         await asyncio.gather(*(node.stop() for node in self.nodes), return_exceptions=True)
         self._started = False
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         if self._stopped is not None:
             self._stopped.set()
 
@@ -217,3 +240,4 @@ class Service:
             if node.name == name:
                 return node
         raise KeyError(f"no node named {name!r}")
+

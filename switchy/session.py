@@ -105,7 +105,8 @@ class Session:
 
     __slots__ = (
         "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
-        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "parks", "times", "uuid",
+        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "on_done", "parks", "times",
+        "uuid",
     )
 
     def __init__(self, event: Event, controller: Controller, node: Any = None) -> None:
@@ -129,6 +130,8 @@ class Session:
         self.times: dict[str, float] = {"created": time.time()}
         self.log = _CallLog(log, {"uuid": self.uuid})
         self.on_command: Callable[[Session, str], Any] | None = None
+        # told how each command ended: ``on_done(session, description, failure or None)``
+        self.on_done: Callable[[Session, str, BaseException | None], Any] | None = None
         self.update(event)
 
     def __repr__(self) -> str:
@@ -252,6 +255,8 @@ class Session:
                 future.set_result(result)
         finally:
             self._pending -= 1
+            if self.on_done is not None and future.done() and not future.cancelled():
+                self.on_done(self, description, future.exception())
 
     def execute(self, app: str, arg: str = "", *, loops: int = 1) -> Command:
         """Run a dialplan application; completes on its CHANNEL_EXECUTE_COMPLETE."""

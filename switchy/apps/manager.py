@@ -65,6 +65,10 @@ class AppManager:
     def __len__(self) -> int:
         return len(self._apps)
 
+    def all(self) -> list[Any]:
+        """Every loaded app, in load order."""
+        return [a.app for a in self._apps]
+
     def get(self, app_id: str) -> list[Any]:
         return [a.app for a in self._apps if a.app_id == app_id]
 

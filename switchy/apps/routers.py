@@ -74,6 +74,8 @@ class Router:
         self.rng = random.Random(seed)
         self.routes: list[Route] = []
         self.stats: Counter[Result] = Counter()
+        # told how each call's routing ended: ``observer(sess, dialplan, routes, result)``
+        self.observers: list[Callable[[Session, str | None, list[str], Result], object]] = []
         # Plain (non-async) routes run in worker threads so one that blocks or loops
         # forever costs its call, never the service; None runs them inline.
         self._workers = Workers(route_threads) if route_threads else None
@@ -121,13 +123,13 @@ class Router:
     async def on_park(self, sess: Session) -> None:
         if not self.check_guards(sess):
             if self.reject_on_guard:
-                self.stats[Result.REJECTED] += 1
+                self._ended(sess, Result.REJECTED, [])
                 sess.log.info("guards %s not met; hanging up with %s", self.guards, self.reject_cause)
                 sess.hangup(self.reject_cause)
             return
-        matched = False
+        ran: list[str] = []
         for route, match in self.matches(sess):
-            matched = True
+            ran.append(route.name)
             try:
                 async with asyncio.timeout(self.route_timeout):
                     result = await self._call(route, sess, match)
@@ -135,20 +137,28 @@ class Router:
                 break
             except TimeoutError:
                 self._failed(sess, route, f"did not finish within {self.route_timeout:g} s",
-                             Result.TIMEOUT)
+                             Result.TIMEOUT, ran)
                 return
             except Exception:
-                self._failed(sess, route, "raised", Result.ERROR, exc_info=True)
+                self._failed(sess, route, "raised", Result.ERROR, ran, exc_info=True)
                 return
             if result is True:
                 break
-        if matched:
-            self.stats[Result.ROUTED] += 1
+        if ran:
+            self._ended(sess, Result.ROUTED, ran)
         elif self.reject_on_guard:
-            self.stats[Result.NO_ROUTE] += 1
+            self._ended(sess, Result.NO_ROUTE, ran)
             sess.log.info("no route matches %s=%r; hanging up with %s", DEFAULT_FIELD,
                           sess.get(DEFAULT_FIELD), self.reject_cause)
             sess.hangup(self.reject_cause)
+
+    def _ended(self, sess: Session, result: Result, routes: list[str]) -> None:
+        self.stats[result] += 1
+        for observer in self.observers:
+            try:
+                observer(sess, None, routes, result)
+            except Exception:
+                log.exception("routing observer %r failed", observer)
 
     async def _call(self, route: Route, sess: Session, match: re.Match[str]) -> Any:
         func = route.func
@@ -160,9 +170,9 @@ class Router:
             result = await result
         return result
 
-    def _failed(self, sess: Session, route: Route, what: str, result: Result,
+    def _failed(self, sess: Session, route: Route, what: str, result: Result, routes: list[str],
                 exc_info: bool = False) -> None:
-        self.stats[result] += 1
+        self._ended(sess, result, routes)
         sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
                        self.error_cause, exc_info=exc_info)
         sess.hangup(self.error_cause)

@@ -61,6 +61,9 @@ class DialplanApp:
         self.generation = 0
         self.workers = Workers(32, name="switchy-swr")  # Python functions, across reloads
         self.outcomes: dict[str, int] = {}
+        self.reloads: dict[str, int] = {"reloaded": 0, "refused": 0}
+        # told how each call's routing ended: ``observer(sess, dialplan, routes, result)``
+        self.observers: list[Callable[[Session, str | None, list[str], str], object]] = []
         result = build(self.paths, index_threshold=index_threshold)
         if not result.ok:
             raise DialplanError(result.diagnostics)
@@ -79,6 +82,11 @@ class DialplanApp:
         runtime = self.runtime  # this call stays on this graph, whatever reloads happen
         outcome = await runtime.route(sess)
         self.outcomes[outcome.result] = self.outcomes.get(outcome.result, 0) + 1
+        for observer in self.observers:
+            try:
+                observer(sess, outcome.dialplan, outcome.routes, outcome.result)
+            except Exception:
+                log.exception("routing observer %r failed", observer)
         if self.on_outcome is not None:
             self.on_outcome(sess, outcome)
         return outcome
@@ -100,8 +108,10 @@ class DialplanApp:
             self.build = result
             self.runtime = self._runtime(result)  # calls in progress keep the old one
             self.generation += 1
+            self.reloads["reloaded"] += 1
             log.info("dialplan reloaded (generation %d)", self.generation)
         else:
+            self.reloads["refused"] += 1
             # Remember what was seen so one broken save is reported once, not every poll.
             self.build.signature = result.signature
             if self.on_reload is None:  # else the callback reports (switchy run prints them)
