@@ -267,6 +267,13 @@ class Node:
             log.info("%s: routed %d call(s) found parked after connecting", self.name, recovered)
         return recovered
 
+    async def settle(self, timeout: float | None) -> bool:
+        """Wait (at most ``timeout`` s) for the app callbacks in progress; True if none is left."""
+        tasks = [t for t in self._tasks if not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        return all(t.done() for t in self._tasks)
+
     async def stop(self) -> None:
         self.stopping = True
         for timer in self._park_timers.values():

@@ -54,18 +54,19 @@ def parked_event(channel_data: bytes) -> Event:
 class CallLink:
     """What the Node of one outbound call sees of its connection.
 
-    The socket application parks the channel right after ``connect``; routing has
-    already started from the channel data by then, so that first CHANNEL_PARK (the
-    first one before any CHANNEL_UNPARK) is not passed on: a later park, after an
-    UNPARK, routes the call again as in inbound mode.
+    Routing starts from the channel data of ``connect``; the socket application then
+    parks the channel once, and that CHANNEL_PARK is not passed on. A call that leaves
+    the socket application (a transfer, say: CHANNEL_EXECUTE_COMPLETE of ``socket``) is
+    no longer this connection's to route: the extension it goes on in decides (another
+    ``socket`` action hands it to a controller again), so later parks are not passed on
+    either, and the connection is done.
     """
 
     def __init__(self, conn: OutboundConnection) -> None:
         self.conn = conn
         self.name = conn.name
-        self.finished = asyncio.Event()  # CHANNEL_HANGUP_COMPLETE: nothing more to wait for
+        self.finished = asyncio.Event()  # hung up, or out of the socket application
         self._handlers: list[Callable[[Event], Any]] = []
-        self._socket_park = True
         conn.add_handler("*", self._event)
 
     @property
@@ -84,14 +85,12 @@ class CallLink:
 
     def _event(self, event: Event) -> None:
         name = event.name
-        if name == "CHANNEL_UNPARK":
-            self._socket_park = False
-        elif name == "CHANNEL_PARK" and self._socket_park:
-            self._socket_park = False
+        if name == "CHANNEL_PARK" or self.finished.is_set():
             return
         for handler in self._handlers:
             handler(event)
-        if name == "CHANNEL_HANGUP_COMPLETE" and event.uuid == self.conn.uuid:
+        if event.uuid == self.conn.uuid and (name == "CHANNEL_HANGUP_COMPLETE" or (
+                name == "CHANNEL_EXECUTE_COMPLETE" and event.peek("Application") == "socket")):
             self.finished.set()
 
     async def api(self, command: str) -> str:
@@ -204,6 +203,8 @@ class OutboundService:
             finally:
                 closed.cancel()
                 finished.cancel()
+            # the route may still send a last command (a hangup of the gone call): let it
+            await node.settle(self.server.timeout)
         finally:
             self.calls.pop(conn, None)
             await node.stop()

@@ -230,6 +230,7 @@ class Channel:
         self.ended = False
         self.destroyed = False
         self.transfers: list[str] = []
+        self.handed_to: list[str] = []  # controllers a ``socket`` action connected it to
         self.deflected_to: str | None = None
         self.responded: int | None = None
         self.peer: Channel | None = None  # the leg bridged (or looped back) to this one

@@ -122,7 +122,10 @@ class EmulatedNode(NodeCore):
     async def originate(self, url: str, app: str = "park", arg: str = "", *,
                         timeout: float = 60.0) -> Channel | str:
         """``originate <url> &app(arg)`` from Python; the A leg, or the failure cause."""
-        reply = await api_commands.originate(self, f"{url} &{app}({arg}) XML default undef undef {timeout}")
+        application = f"&{app}({arg})"
+        if " " in application:  # as one would type it: quoted, or it is split at its spaces
+            application = f"'{application}'"
+        reply = await api_commands.originate(self, f"{url} {application} XML default undef undef {timeout}")
         if reply.startswith("+OK "):
             return self.channels[reply[4:].strip()]
         return reply.removeprefix("-ERR ").strip()

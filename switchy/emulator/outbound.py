@@ -130,6 +130,7 @@ async def socket_app(ch: Channel, arg: str, run: Run) -> None:
     except OSError:
         node.log(3, "Socket Error!", ch.uuid, "mod_event_socket.c", "socket_function", 475)
         return
+    ch.handed_to.append(f"{host}:{port}")
     # switch_cond_next() until the controller says ``connect`` (or the caller gives up)
     while ch.up and not listener.connected:
         ch.wakeup.clear()

@@ -219,7 +219,7 @@ class ESLConnection(asyncio.Protocol):
                 del self._executions[key]
                 if not execution.future.done():
                     execution.future.set_exception(CommandError(
-                        f"{execution.app} never ran: channel {channel} was destroyed first"))
+                        f"{execution.app} never ran: channel {channel} was gone first"))
 
     # -- commands ---------------------------------------------------------------------------
 

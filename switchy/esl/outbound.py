@@ -76,6 +76,7 @@ class OutboundConnection:
         self.state = State.CONNECTING
         self.hung_up = asyncio.Event()  # the call ended (linger or disconnect notice)
         self.lingering = False
+        self.channel_gone = False  # the channel hung up (its connection may linger)
         self.dropped_events = 0  # kept for the InboundClient interface: nothing is queued
         self.reconnects = 0
         self._handlers: dict[str, list[Callable[[Event], Any]]] = {}
@@ -124,6 +125,12 @@ class OutboundConnection:
         """An outbound connection never reconnects: nothing to call back."""
 
     def _dispatch(self, event: Event) -> None:
+        name = event.name
+        if (name == "CHANNEL_HANGUP" or name == "CHANNEL_HANGUP_COMPLETE") and self.uuid is not None \
+                and event.uuid == self.uuid:
+            self.channel_gone = True  # what is sent now is queued and never runs
+            if name == "CHANNEL_HANGUP_COMPLETE":  # the connection closes before CHANNEL_DESTROY
+                self.protocol._fail_executions(self.uuid)
         for key in (event.name, "*"):
             for handler in self._handlers.get(key, ()):
                 try:
@@ -194,9 +201,12 @@ class OutboundConnection:
                       loops: int = 1, timeout: float | None = ...) -> Execution:  # type: ignore[assignment]
         """``sendmsg`` execute: without a uuid for this connection's own channel."""
         own = not uuid or uuid == self.uuid
-        return await self.protocol.execute(self.uuid or uuid if own else uuid, app, arg,
-                                           event_lock=event_lock, loops=loops, bound=own,
-                                           timeout=self.timeout if timeout is ... else timeout)
+        execution = await self.protocol.execute(self.uuid or uuid if own else uuid, app, arg,
+                                                event_lock=event_lock, loops=loops, bound=own,
+                                                timeout=self.timeout if timeout is ... else timeout)
+        if own and self.channel_gone:  # FreeSWITCH queued it ("+OK") on a hung-up channel
+            self.protocol._fail_executions(execution.channel)
+        return execution
 
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> str:
         """``sendmsg`` call-command hangup for this connection's channel."""

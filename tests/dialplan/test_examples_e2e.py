@@ -13,7 +13,7 @@ import pytest
 
 from switchy.dialplan.timeofday import WallClock
 from switchy.emulator import DialOutcome
-from tests.support.dialplan_cluster import EXAMPLES, Routed, serving
+from tests.support.dialplan_cluster import EXAMPLES, MODE, Routed, serving
 
 pytestmark = pytest.mark.emulator_only
 
@@ -185,7 +185,7 @@ async def _break_on_true(cluster):
 async def _record_sampling(cluster):
     # seed 0: the first randint(1, 6) is 4, so the first call is recorded
     async with serving(cluster, "seed_record_sampling.swr", seed=0) as h:
-        leg = await cluster.nodes[2].originate("sofia/external/*6712345@10.0.0.1", "park")
+        leg = await cluster.nodes[2].originate("sofia/external/*6712345@10.0.0.1", *h.park_app)
         outcome = (await h.routed(leg.uuid))[0]
         lines = only_on(Routed(leg, cluster.nodes[2], [outcome]), cluster)
         assert lines == ["api uuid_broadcast UUID privacy::full aleg",
@@ -491,6 +491,13 @@ def test_every_example_has_an_end_to_end_test():
     assert {p.name for p in EXAMPLES.glob("*.swr")} == set(CASES)
 
 
+@pytest.mark.parametrize("mode", ["inbound", "outbound"])
 @pytest.mark.parametrize("name", sorted(CASES))
-async def test_example_end_to_end(name, cluster):
-    await CASES[name](cluster)
+async def test_example_end_to_end(name, mode, cluster):
+    """Inbound (a Service on every node) and outbound (the nodes hand each call to an
+    OutboundService with their socket application): the same commands for every call."""
+    token = MODE.set(mode)
+    try:
+        await CASES[name](cluster)
+    finally:
+        MODE.reset(token)
