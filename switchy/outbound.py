@@ -89,8 +89,10 @@ class CallLink:
             return
         for handler in self._handlers:
             handler(event)
-        if event.uuid == self.conn.uuid and (name == "CHANNEL_HANGUP_COMPLETE" or (
-                name == "CHANNEL_EXECUTE_COMPLETE" and event.peek("Application") == "socket")):
+        if event.uuid != self.conn.uuid:
+            return
+        if name == "CHANNEL_HANGUP_COMPLETE" or (name == "CHANNEL_EXECUTE_COMPLETE" and not self.conn.channel_gone
+                                                 and event.peek("Application") == "socket"):
             self.finished.set()
 
     async def api(self, command: str) -> str:
