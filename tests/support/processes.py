@@ -13,16 +13,20 @@ from pathlib import Path
 class Switchy:
     """One ``python -m switchy ...`` process; ``expect`` reads its output up to a line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, cwd: Path | None = None) -> None:
         self.args = args
+        self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []
+        self._drain: asyncio.Task[None] | None = None
 
     async def start(self) -> Switchy:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if self.cwd is not None:  # its modules importable (a dialplan's Python functions)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.cwd), env.get("PYTHONPATH")]))
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "switchy", *self.args, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, env=env)
+            stderr=asyncio.subprocess.STDOUT, env=env, cwd=self.cwd)
         return self
 
     @property
@@ -46,17 +50,26 @@ class Switchy:
                 if text in line:
                     return line
 
-    async def drain(self) -> None:
+    def drain(self) -> None:
         """Keep reading its output in the background (so it never blocks on a full pipe)."""
         assert self.process is not None and self.process.stdout is not None
-        while raw := await self.process.stdout.readline():
-            self.lines.append(raw.decode(errors="replace"))
+        stdout = self.process.stdout
+
+        async def read() -> None:
+            while raw := await stdout.readline():
+                self.lines.append(raw.decode(errors="replace"))
+
+        self._drain = asyncio.get_running_loop().create_task(read())
 
     async def wait(self, timeout: float = 30) -> int:
+        """Its exit status, once it exited and all its output was read."""
         assert self.process is not None and self.process.stdout is not None
         async with asyncio.timeout(timeout):
-            rest = await self.process.stdout.read()
-            self.lines += rest.decode(errors="replace").splitlines(keepends=True)
+            if self._drain is not None:
+                await self._drain
+            else:
+                rest = await self.process.stdout.read()
+                self.lines += rest.decode(errors="replace").splitlines(keepends=True)
             return await self.process.wait()
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
