@@ -121,3 +121,28 @@ async def test_outbound_session_is_the_captured_one_frame_for_frame():
     view = sequence("outbound_socket_event_plain_all")
     assert channel_differences(main.frames[first:], view) == []
     assert re.search(rb"variable_socket_host: 127\.0\.0\.1\n", connect.raw)
+
+
+async def test_exit_gives_the_call_back_to_its_extension():
+    """``exit`` on an outbound socket: ``+OK bye``, the session's disconnect notice, and
+    the socket application returns (the park ends; the extension's next action runs)."""
+    controller = Controller()
+    port = await controller.start()
+    async with EmulatedCluster(nodes=1, time_scale=0.01) as cluster:
+        node = cluster.nodes[0]
+        node.config.extensions = lambda ch: [("socket", f"127.0.0.1:{port} async full"),
+                                             ("hangup", "USER_BUSY")]
+        call = await node.place_call("1234")
+        out = await controller.accepted.get()
+        out.send(b"connect\n\nmyevents\n\n")
+        await replies(out, 2)
+        await out.until(lambda f: f.label == "event_CHANNEL_PARK")
+        bye = await out.command(b"exit\n\n")
+        frames = await out.closing()
+        assert bye.raw == read_file("exit_reply_and_disconnect.txt").split(b"\n\n", 1)[0] + b"\n\n"
+        notice = frames[-1]
+        assert notice.raw == read_file("outbound_socket_session/017_text_disconnect-notice.txt") \
+            .replace(CAPTURED_UUID.encode(), call.uuid.encode())
+        assert await call.wait_hangup() == "USER_BUSY"  # the next action ran
+        assert [app for app, _ in call.applications] == ["socket", "hangup"]
+    controller.close()
