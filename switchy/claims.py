@@ -155,6 +155,7 @@ class NodeClaims:
         self.pending: set[str] = set()
         self.lost: dict[str, Lost] = {}
         self.peers: dict[str, Peer] = {}
+        self.dead: dict[str, float] = {}  # controllers seen dying here, and when
         self.stats: Counter[str] = Counter()  # won, lost, taken_over, released, peers_died
         self.error: ClaimError | None = None
         self.closing = False  # shutting down: new calls are left to the others
@@ -375,6 +376,8 @@ class NodeClaims:
             return True
         if owner in self.peers:
             return True
+        if owner in self.dead:
+            return False
         beat = await self._hash(f"select/{self._key(HEARTBEAT + owner)}")
         if beat.startswith(NOT_FOUND):
             return False
@@ -390,38 +393,58 @@ class NodeClaims:
                 log.debug("%s: watching heartbeats: %s", self.host.name, exc)
 
     async def check(self) -> None:
-        """One look at the others' heartbeats and at the calls a dead one left parked."""
+        """One look at the others' heartbeats and at the calls a dead one left parked.
+
+        The heartbeats are read together and the takeovers run side by side (the
+        connection pipelines the commands): a dead controller's calls are taken over
+        in a few round trips, however many there are."""
         if self.error is not None or not self.ready.is_set():
             return
         now = time.monotonic()
-        for peer_id, peer in list(self.peers.items()):
-            beat = await self._hash(f"select/{self._key(HEARTBEAT + peer_id)}")
+        peers = list(self.peers.items())
+        beats = await asyncio.gather(*(self._hash(f"select/{self._key(HEARTBEAT + peer_id)}")
+                                       for peer_id, _ in peers))
+        for (peer_id, peer), beat in zip(peers, beats, strict=True):
             if beat.startswith(NOT_FOUND):
                 await self._died(peer_id, None)
             elif beat != peer.value:
                 peer.value, peer.changed = beat, now
             elif now - peer.changed >= self.policy.heartbeat_timeout:
                 await self._died(peer_id, beat)
-        for uuid, lost in list(self.lost.items()):
-            session = self.host.sessions.get(uuid)
-            if session is None or session.hungup or now - lost.since < self.policy.heartbeat_interval:
-                continue
-            if lost.touched:
-                if lost.check_on_end and not lost.running and not lost.bridged \
-                        and now - lost.last_event >= self.policy.heartbeat_timeout:
-                    await self._abandoned(session, lost)
-                continue
-            if lost.owner is None:
-                await self._learn_owner(uuid, lost)
-                if lost.owner is None:  # nobody holds it (a takeover half done): try
-                    await self._take_over(session, None)
-                    continue
-            if lost.owner == self.me:
-                log.info("%s: routing %s, claimed by this controller's predecessor", self.host.name, uuid)
-                self.stats["taken_over"] += 1
-                self._take(session)
-            elif not await self._alive(lost.owner):
-                await self._take_over(session, lost.owner)
+        for dead_id, since in list(self.dead.items()):
+            if now - since > 10 * self.policy.heartbeat_timeout:
+                del self.dead[dead_id]
+        work = [self._consider(uuid, lost, session) for uuid, lost in list(self.lost.items())
+                if (session := self.host.sessions.get(uuid)) is not None and not session.hungup
+                and now - lost.since >= self.policy.heartbeat_interval]
+        for start in range(0, len(work), 64):
+            await asyncio.gather(*work[start:start + 64])
+
+    async def _consider(self, uuid: str, lost: Lost, session: Any) -> None:
+        """A call another controller claimed, parked a while: is it a dead one's to take?"""
+        now = time.monotonic()
+        if lost.touched:
+            if lost.check_on_end and not lost.running and not lost.bridged \
+                    and now - lost.last_event >= self.policy.heartbeat_timeout:
+                await self._abandoned(session, lost)
+            return
+        if lost.owner is None and self.dead:  # try the dead first: one round trip each
+            for dead_id in list(self.dead):
+                if await self._take_over(session, dead_id):
+                    return
+                if uuid not in self.lost or lost.owner is not None:
+                    return
+        if lost.owner is None:
+            await self._learn_owner(uuid, lost)
+            if lost.owner is None:  # nobody holds it (a takeover half done): try
+                await self._take_over(session, None)
+                return
+        if lost.owner == self.me:
+            log.info("%s: routing %s, claimed by this controller's predecessor", self.host.name, uuid)
+            self.stats["taken_over"] += 1
+            self._take(session)
+        elif not await self._alive(lost.owner):
+            await self._take_over(session, lost.owner)
 
     async def _abandoned(self, session: Any, lost: Lost) -> None:
         """A dead controller's call, routed part way and idle since: end it (routing it
@@ -445,6 +468,7 @@ class NodeClaims:
 
     async def _died(self, peer_id: str, beat: str | None) -> None:
         self.peers.pop(peer_id, None)
+        self.dead[peer_id] = time.monotonic()
         self.stats["peers_died"] += 1
         log.warning("%s: controller %s stopped beating; taking over the calls it left parked",
                     self.host.name, peer_id)
@@ -454,31 +478,31 @@ class NodeClaims:
             if lost.owner in (peer_id, None):
                 lost.check_on_end = True
 
-    async def _take_over(self, session: Any, dead: str | None) -> None:
-        """Compare-and-swap the claim of a dead controller's call to this one."""
+    async def _take_over(self, session: Any, dead: str | None) -> bool:
+        """Compare-and-swap the claim of a dead controller's call to this one; whether
+        this controller holds it now."""
         uuid = session.uuid
         lost = self.lost.get(uuid)
         if dead is not None:
             reply = await self._hash(f"delete_ifmatch/{self._key(uuid)}/{dead}")
             if reply.startswith("-ERR Doesn't match"):
-                if lost is not None:
-                    lost.owner = None  # someone else's now: look again later
-                return
+                return False  # not that one's (any more): the owner is learnt if need be
         reply = await self._hash(f"insert_ifempty/{self._key(uuid)}/{self.me}")
         if not reply.startswith("+OK"):
             if lost is not None:
-                lost.owner = None
-            return
+                lost.owner = None  # another survivor won it: look again later if need be
+            return False
         if uuid not in self.lost:  # it ended meanwhile
             await self._release(uuid)
-            return
+            return True
         if lost is not None and lost.touched:  # a late sign: it was being routed after all
             self.lost.pop(uuid, None)
             self.owned.add(uuid)
-            return
+            return True
         log.info("%s: took over call %s from %s", self.host.name, uuid, dead or "nobody")
         self.stats["taken_over"] += 1
         self._take(session)
+        return True
 
 
 def handled(session: Any) -> bool:

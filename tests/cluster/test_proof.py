@@ -1,7 +1,8 @@
 """The proof, CI-sized: controllers as separate processes, one killed with SIGKILL.
 
-Inbound: 3 controllers share 3 nodes (``--claim``); the victim claims calls and never
-routes them; it is SIGKILLed when half the calls are placed and a new controller joins.
+Inbound: 3 controllers share 3 nodes (``--claim``); the victim waits half a second
+before routing each call it claims; it is SIGKILLed when half the calls are placed (the
+calls it then held claimed and untouched) and a new controller joins.
 Every call is routed exactly once (0 twice, 0 never), counted per uuid from what the
 nodes received, and the calls the victim held are routed by survivors.
 
@@ -29,8 +30,6 @@ async def test_inbound_every_call_routed_exactly_once_across_a_sigkill(tmp_path)
     assert len(report.calls) == 240
     assert report.at_kill, "the victim held claimed calls when it died"
     assert {report.by[u] for u in report.at_kill} <= {"survivor1", "survivor2", "restarted"}
-    assert "victim" not in report.by.values()  # it never routed anything
-    assert "restarted" in report.by.values()  # the new controller took its share
 
 
 async def test_outbound_calls_fail_over_and_none_is_lost_across_a_sigkill(tmp_path):
@@ -39,7 +38,7 @@ async def test_outbound_calls_fail_over_and_none_is_lost_across_a_sigkill(tmp_pa
     assert report.twice == [] and report.never == []
     assert report.at_kill, "A held calls when it died"
     a = report.calls[0].handed_to[0]
-    b = report.calls[130].handed_to[0]  # placed while A was down
+    b = report.calls[120].handed_to[0]  # placed while A was down
     assert a != b
     held = set(report.at_kill)
     for i, call in enumerate(report.calls):
@@ -48,7 +47,7 @@ async def test_outbound_calls_fail_over_and_none_is_lost_across_a_sigkill(tmp_pa
             assert report.by[call.uuid] == b
         if call.uuid in held:
             assert call.handed_to == [a, b]
-        if 130 <= i < 180:  # placed once A was dead, before it was back: refused, so B
+        if 120 <= i < 180:  # placed once A was dead, before it was back: refused, so B
             assert call.handed_to == [b], (i, call.handed_to)
-        elif i < 110 or i >= 190:  # A alive (before its death; started again)
+        else:  # A alive: before its death (they had all reached it) and once started again
             assert call.handed_to[0] == a, (i, call.handed_to)

@@ -4,10 +4,12 @@ Controllers are separate ``switchy run`` processes; the emulated nodes run in th
 process, so every command each node received can be counted per call afterwards.
 
 ``inbound_kill``: controllers share the nodes with ``--claim``; one of them (the victim)
-claims calls and never routes them; it is killed with SIGKILL mid-run, a new controller
-joins after the kill. ``outbound_kill``: every node hands its calls to controller A, then
-B (two ``socket`` actions); A holds its calls for a while; A is killed with SIGKILL
-mid-run and started again later.
+waits half a second before routing each call it claims; it is killed with SIGKILL
+mid-run, with calls in that state, and a new controller joins after the kill.
+
+``outbound_kill``: every node hands its calls to controller A, then B (two ``socket``
+actions); A holds its calls for a while; A is killed with SIGKILL mid-run and started
+again later.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from tests.support.processes import Switchy
 
 REPO = Path(__file__).resolve().parents[2]
 ROUTE = 'route everyone ".*" {\n    hangup("USER_BUSY")\n}\n'
-VICTIM_INBOUND = 'route everyone ".*" {\n    tests.support.proof_hooks:hold_forever()\n}\n'
+VICTIM_INBOUND = ('route everyone ".*" {\n    tests.support.proof_hooks:hold_a_while()\n'
+                  '    hangup("USER_BUSY")\n}\n')
 VICTIM_OUTBOUND = ('route everyone ".*" {\n    answer()\n    playback("tone_stream://%(50000,0,440)")\n'
                    '    hangup("USER_BUSY")\n}\n')
 
@@ -175,6 +178,9 @@ async def outbound_kill(tmp: Path, *, nodes: int = 3, calls: int = 300, rate: fl
             await run(b, route_plan)
 
             async def kill() -> None:
+                async with asyncio.timeout(30):  # every call so far has reached A
+                    while not all(c.handed_to for c in report.calls):
+                        await asyncio.sleep(0.01)
                 victim.signal(signal.SIGKILL)
                 report.killed_at = time.time()
                 await victim.wait()
