@@ -147,10 +147,13 @@ class Lost:
 class NodeClaims:
     """This controller's claims and heartbeat on one node."""
 
-    def __init__(self, host: ClaimsHost, policy: ClaimPolicy) -> None:
+    def __init__(self, host: ClaimsHost, policy: ClaimPolicy, roster: set[str] | None = None) -> None:
         self.host = host
         self.policy = policy
         self.me = policy.controller_id
+        # the other controllers this process knows of, shared by its nodes: one seen on a
+        # node is watched on every node before it can die there
+        self.roster = roster if roster is not None else set()
         self.owned: set[str] = set()
         self.pending: set[str] = set()
         self.lost: dict[str, Lost] = {}
@@ -290,6 +293,14 @@ class NodeClaims:
         try:
             await self.ready.wait()
             reply = await self._hash(f"insert_ifempty/{self._key(uuid)}/{self.me}")
+        except (ESLError, OSError) as exc:
+            # No answer (a slow node, a lost connection): the claim may have been written
+            # all the same. Looked at again like another's call: once the owner is read,
+            # it is routed here if it says this controller.
+            log.warning("%s: claiming %s: %s; reading the claim again later", self.host.name, uuid, exc)
+            now = time.monotonic()
+            self.lost[uuid] = Lost(now, touched=handled(session), last_event=now)
+            return
         finally:
             self.pending.discard(uuid)
         if reply.startswith("+OK"):
@@ -366,6 +377,7 @@ class NodeClaims:
             return
         lost.owner = owner
         if owner != self.me and owner not in self.peers:
+            self.roster.add(owner)
             beat = await self._hash(f"select/{self._key(HEARTBEAT + owner)}")
             if not beat.startswith(NOT_FOUND):
                 self.peers[owner] = Peer(beat, time.monotonic())
@@ -381,6 +393,7 @@ class NodeClaims:
         beat = await self._hash(f"select/{self._key(HEARTBEAT + owner)}")
         if beat.startswith(NOT_FOUND):
             return False
+        self.roster.add(owner)
         self.peers[owner] = Peer(beat, time.monotonic())
         return True
 
@@ -401,6 +414,11 @@ class NodeClaims:
         if self.error is not None or not self.ready.is_set():
             return
         now = time.monotonic()
+        newcomers = [c for c in self.roster if c != self.me and c not in self.peers and c not in self.dead]
+        found = await asyncio.gather(*(self._hash(f"select/{self._key(HEARTBEAT + c)}") for c in newcomers))
+        for controller, beat in zip(newcomers, found, strict=True):
+            if not beat.startswith(NOT_FOUND) and controller not in self.peers:
+                self.peers[controller] = Peer(beat, now)
         peers = list(self.peers.items())
         beats = await asyncio.gather(*(self._hash(f"select/{self._key(HEARTBEAT + peer_id)}")
                                        for peer_id, _ in peers))
@@ -440,7 +458,7 @@ class NodeClaims:
                 await self._take_over(session, None)
                 return
         if lost.owner == self.me:
-            log.info("%s: routing %s, claimed by this controller's predecessor", self.host.name, uuid)
+            log.info("%s: routing %s, claimed by this controller (or its predecessor)", self.host.name, uuid)
             self.stats["taken_over"] += 1
             self._take(session)
         elif not await self._alive(lost.owner):

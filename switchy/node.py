@@ -50,13 +50,13 @@ class Node:
     """A FreeSWITCH node as the Service sees it."""
 
     def __init__(self, client: InboundClient, apps: AppManager, park_policy: ParkPolicy,
-                 claims: ClaimPolicy | None = None) -> None:
+                 claims: ClaimPolicy | None = None, roster: set[str] | None = None) -> None:
         self.client = client
         self.apps = apps
         self.park_policy = park_policy
         self.name = client.name
         # With several controllers on this node, only the calls this one claims are routed here.
-        self.claims = NodeClaims(self, claims) if claims is not None else None
+        self.claims = NodeClaims(self, claims, roster) if claims is not None else None
         self.sessions: dict[str, Session] = {}
         self.calls: dict[str, Call[Session]] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}

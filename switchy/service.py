@@ -78,11 +78,12 @@ class Service:
         self.event_format = event_format
         self.claim_policy = ClaimPolicy() if claims is True else claims or None
         self.nodes: list[Node] = []
+        roster: set[str] = set()  # the other controllers, as any node showed them
         for spec in specs:
             client = InboundClient(spec.host, spec.port, spec.password or default_password,
                                    timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
-            self.nodes.append(Node(client, self.apps, self.park_policy, self.claim_policy))
+            self.nodes.append(Node(client, self.apps, self.park_policy, self.claim_policy, roster))
         self.metrics, self.metrics_server = metrics_for(metrics, lambda: self.healthy)
         if self.metrics is not None:
             for node in self.nodes:

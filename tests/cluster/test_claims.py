@@ -232,3 +232,26 @@ async def test_without_mod_hash_claims_are_refused_clearly(caplog):
             await service.stop()
         finally:
             api_commands.COMMANDS["hash"] = saved
+
+
+async def test_a_claim_whose_answer_timed_out_is_read_again_and_routed_once():
+    """A slow node: every claim's reply comes after the client's timeout, yet the node
+    wrote the claim; each controller reads the owner back and the owner routes the call."""
+    routed: dict[str, list[str]] = collections.defaultdict(list)
+    async with EmulatedCluster(nodes=1, time_scale=0.01) as cluster:
+        node = cluster.nodes[0]
+        services = []
+        for name in ("a", "b"):
+            service = Service(cluster.hosts, claims=ClaimPolicy(name, **FAST), timeout=0.3)
+            service.apps.load_app(busy_router(name, routed))
+            await service.start(wait=5)
+            services.append(service)
+        node.faults.reply_delay = lambda line: 0.5 if "insert_ifempty" in line else 0.0
+        calls = [await node.place_call(str(8000 + k)) for k in range(3)]
+        for call in calls:
+            assert await call.wait_hangup(timeout=10) == "USER_BUSY"
+        assert all(len(routed[c.uuid]) == 1 for c in calls)
+        assert all(len(kills(cluster, c.uuid)) == 1 for c in calls)
+        node.faults.reply_delay = 0.0
+        for service in services:
+            await service.stop()
