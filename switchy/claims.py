@@ -56,6 +56,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .esl import Event
 from .esl.errors import ESLError
 from .routing import ERROR_CAUSE
 
@@ -432,6 +433,12 @@ class NodeClaims:
         for dead_id, since in list(self.dead.items()):
             if now - since > 10 * self.policy.heartbeat_timeout:
                 del self.dead[dead_id]
+        sessions = self.host.sessions
+        for uuid in [u for u in self.owned if u not in sessions]:  # forgotten without a
+            self.owned.discard(uuid)  # CHANNEL_DESTROY (lost while disconnected)
+            self._spawn(self._release(uuid))
+        for uuid in [u for u in self.lost if u not in sessions]:
+            self.lost.pop(uuid, None)
         work = [self._consider(uuid, lost, session) for uuid, lost in list(self.lost.items())
                 if (session := self.host.sessions.get(uuid)) is not None and not session.hungup
                 and now - lost.since >= self.policy.heartbeat_interval]
@@ -457,10 +464,8 @@ class NodeClaims:
             if lost.owner is None:  # nobody holds it (a takeover half done): try
                 await self._take_over(session, None)
                 return
-        if lost.owner == self.me:
-            log.info("%s: routing %s, claimed by this controller (or its predecessor)", self.host.name, uuid)
-            self.stats["taken_over"] += 1
-            self._take(session)
+        if lost.owner == self.me:  # its own claim, unanswered in time, or its predecessor's
+            await self._adopt(session, lost, "this controller's id")
         elif not await self._alive(lost.owner):
             await self._take_over(session, lost.owner)
 
@@ -479,10 +484,32 @@ class NodeClaims:
             return
         self.lost.pop(session.uuid, None)
         self.owned.add(session.uuid)
+        state = await self._inspect(session.uuid)
+        if state == "gone":
+            self.owned.discard(session.uuid)
+            await self._release(session.uuid)
+        elif state in ("idle", "untouched"):
+            self._end(session, owner)
+
+    def _end(self, session: Any, owner: str | None) -> None:
         self.stats["abandoned"] += 1
         session.log.warning("its controller %s died while routing it; hanging up with %s",
-                            owner, ERROR_CAUSE)
+                            owner or "(unknown)", ERROR_CAUSE)
         session.hangup(ERROR_CAUSE)
+
+    async def _inspect(self, uuid: str) -> str:
+        """What the node says of a call now (this controller's own view may lag behind):
+        ``gone``; ``busy`` (an application ran or runs since it parked: current
+        application other than park); ``idle`` (answered, back in park: routed part way);
+        ``untouched`` (parked, unanswered)."""
+        dump = await self.host.api(f"uuid_dump {uuid}")
+        if dump.startswith("-"):
+            return "gone"
+        channel = Event.from_plain(dump.encode("utf-8", "surrogateescape") + b"\n\n")
+        application = channel.peek("variable_current_application")
+        if application and application != "park":
+            return "busy"
+        return "idle" if channel.peek("Answer-State") == "answered" else "untouched"
 
     async def _died(self, peer_id: str, beat: str | None) -> None:
         self.peers.pop(peer_id, None)
@@ -513,14 +540,29 @@ class NodeClaims:
         if uuid not in self.lost:  # it ended meanwhile
             await self._release(uuid)
             return True
-        if lost is not None and lost.touched:  # a late sign: it was being routed after all
-            self.lost.pop(uuid, None)
-            self.owned.add(uuid)
-            return True
-        log.info("%s: took over call %s from %s", self.host.name, uuid, dead or "nobody")
-        self.stats["taken_over"] += 1
-        self._take(session)
+        await self._adopt(session, lost, dead or "nobody")
         return True
+
+    async def _adopt(self, session: Any, lost: Lost | None, previous: str) -> None:
+        """A claim that is this controller's now (taken over, or found with its own id):
+        route the call if the node shows nobody routed it; end it if it was routed part
+        way and left idle; leave it if it is busy. The node has the last word: this
+        controller's view may lag behind (a late CHANNEL_DESTROY, a command of the dead
+        one read late)."""
+        uuid = session.uuid
+        self.lost.pop(uuid, None)
+        self.owned.add(uuid)
+        state = "busy" if lost is not None and lost.touched else await self._inspect(uuid)
+        if state == "gone":
+            self.owned.discard(uuid)
+            await self._release(uuid)
+        elif state == "idle":
+            self._end(session, previous)
+        elif state == "untouched":
+            log.info("%s: took over call %s from %s", self.host.name, uuid, previous)
+            self.stats["taken_over"] += 1
+            self.owned.discard(uuid)
+            self._take(session)
 
 
 def handled(session: Any) -> bool:
