@@ -160,6 +160,10 @@ async def measure(mode: str, n: int, claim: bool, calls: int, rate: float, plan:
                     result["cpu_emulator"] = 100 * (cpu1[0] - cpu0[0]) / wall
                     result["cpu_controllers"] = 100 * sum(b - a for a, b in zip(cpu0[1:], cpu1[1:], strict=True)) / wall
                     result["cpu_each_max"] = max(100 * (b - a) / wall for a, b in zip(cpu0[1:], cpu1[1:], strict=True))
+                    # CPU per routed call: steadier than calls/s on a machine shared with others
+                    result["ms_cpu_per_call_controllers"] = \
+                        1000 * sum(b - a for a, b in zip(cpu0[1:], cpu1[1:], strict=True)) / len(routed)
+                    result["ms_cpu_per_call_emulator"] = 1000 * (cpu1[0] - cpu0[0]) / len(routed)
                 else:
                     delays = sorted((firsts[u] - stamps.at[u]) * 1000 for u in routed)
                     result["p50_ms"] = statistics.median(delays)
@@ -200,8 +204,9 @@ async def bench(args: argparse.Namespace) -> None:
     print(f"\nload average {os.getloadavg()[0]:.1f}; medians of {args.rounds} rounds "
           "(min-max in brackets)\n")
     print("| configuration | calls/s routed (saturation) | p50 park→command | p99 park→command "
-          "| CPU emulator (3 nodes) | CPU controllers (sum / busiest) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          "| CPU emulator (3 nodes) | CPU controllers (sum / busiest) | CPU ms per call: controllers "
+          "(sum) / emulator |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 
     def cell(values: list[float], fmt: str) -> str:
         return f"{format(statistics.median(values), fmt)} [{format(min(values), fmt)}-{format(max(values), fmt)}]"
@@ -211,7 +216,9 @@ async def bench(args: argparse.Namespace) -> None:
         print(f"| {label(*config)} | {cell(pick['calls_per_s'], '.0f')} | {cell(pick['p50_ms'], '.1f')} ms "
               f"| {cell(pick['p99_ms'], '.1f')} ms | {statistics.median(pick['cpu_emulator']):.0f} % "
               f"| {statistics.median(pick['cpu_controllers']):.0f} % / "
-              f"{statistics.median(pick['cpu_each_max']):.0f} % |")
+              f"{statistics.median(pick['cpu_each_max']):.0f} % "
+              f"| {cell(pick['ms_cpu_per_call_controllers'], '.2f')} / "
+              f"{statistics.median(pick['ms_cpu_per_call_emulator']):.2f} |")
         lost = sum(pick["saturation_lost"]) + sum(pick["latency_lost"])
         if lost:
             print(f"  ({lost} calls without a routing command in {label(*config)})")
