@@ -64,6 +64,8 @@ CODES: dict[str, Code] = {
         Code("SWR215", Severity.ERROR, "not callable here"),
         Code("SWR216", Severity.ERROR, "positional argument after keyword argument"),
         Code("SWR217", Severity.WARNING, "no default dialplan"),
+        Code("SWR218", Severity.ERROR, "inline on a statement that is not an action"),
+        Code("SWR219", Severity.WARNING, "inline outside a hunt dialplan"),
         Code("SWR301", Severity.ERROR, "invalid regular expression"),
         Code("SWR302", Severity.WARNING, "unreachable statement"),
         Code("SWR303", Severity.WARNING, "route can never run"),
@@ -72,12 +74,14 @@ CODES: dict[str, Code] = {
         Code("SWR306", Severity.ERROR, "range outside `in`"),
         Code("SWR307", Severity.ERROR, "invalid comparison"),
         Code("SWR308", Severity.WARNING, "capture without a pattern"),
+        Code("SWR320", Severity.WARNING, "no routes"),
         Code("SWR401", Severity.ERROR, "time value out of range"),
         Code("SWR402", Severity.WARNING, "unknown header or variable"),
         Code("SWR403", Severity.ERROR, "unclosed ${"),
         Code("SWR404", Severity.ERROR, "unknown time zone"),
         Code("SWR405", Severity.ERROR, "invalid time test"),
         Code("SWR406", Severity.WARNING, "name hides a built-in"),
+        Code("SWR420", Severity.WARNING, "caller-profile variable not on parked events"),
     ]
 }
 

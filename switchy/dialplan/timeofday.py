@@ -3,7 +3,9 @@
 The clock is injectable (tests and ``switchy simulate --at`` pass their own). Time
 zones come from the dialplan's ``timezone`` line, which is evaluated per call, so it
 may read a channel variable (``timezone variable_timezone``); an IANA name
-(``Europe/Berlin``) or a fixed offset (``+02:00``, ``-5``, ``UTC+1``) are accepted.
+(``Europe/Berlin``) or a fixed offset (``+02:00``, ``-5``, ``UTC+1``) are accepted, and a
+bare whole number of hours is FreeSWITCH's ``tod_tz_offset``: the clock moved by that
+many hours, however many (``-84`` is three and a half days back).
 Ranges wrap around like FreeSWITCH's: ``hour in 18..8``, ``weekday in fri..mon``,
 ``time in 17:00..07:00``.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from switchy.dialplan.builtins import MONTHS, WEEKDAYS
@@ -47,28 +50,49 @@ class FixedClock:
 
 
 def clock_at(when: str | dt.datetime) -> Clock:
-    """The clock of ``simulate --at`` (and the editor's simulate): a time without an offset
-    is a wall-clock time in the dialplan's zone, one with an offset a fixed instant.
-    ``ValueError`` for text that is not an ISO date and time."""
+    """The clock of ``simulate --at`` (and the editor's simulate), the one parser of a
+    call's time: a time alone is a wall-clock time in the dialplan's zone; one with an
+    offset (``2024-12-24T09:00+01:00``) or followed by a zone name (``2026-12-06T10:00
+    America/New_York``, ``... UTC``, ``... +05:30``) is a fixed instant, read by each call
+    in its own zone. ``ValueError`` for text that is not such a time."""
     if isinstance(when, str):
+        text = when.strip()
+        stamp, _, zone_name = text.rpartition(" ")
+        zone = resolve_timezone(zone_name) if stamp else None
         try:
-            when = dt.datetime.fromisoformat(when.strip())
+            when = dt.datetime.fromisoformat(stamp.strip() if zone is not None else text)
         except ValueError:
-            raise ValueError(f"--at takes a date and time such as 2024-12-24T09:00, not "
-                             f"{when!r}") from None
+            raise ValueError(f"--at takes a date and time such as 2024-12-24T09:00, optionally "
+                             f"with a time zone (2024-12-24T09:00 Europe/Berlin), not {text!r}") from None
+        if zone is not None:
+            if when.tzinfo is not None:
+                raise ValueError(f"--at: {text!r} has both an offset and a time zone")
+            when = when.replace(tzinfo=zone)
     return WallClock(when) if when.tzinfo is None else FixedClock(when)
 
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_HOURS = re.compile(r"^[+-]?\d{1,5}$")
 
 
-def resolve_timezone(name: object) -> dt.tzinfo | None:
-    """A tzinfo for an IANA name or a fixed offset; None when ``name`` is not one."""
+@dataclass(frozen=True)
+class ClockShift:
+    """FreeSWITCH's ``tod_tz_offset``: UTC moved by whole hours, which may exceed a day
+    (so it cannot be a tzinfo)."""
+
+    hours: int
+
+
+def resolve_timezone(name: object) -> dt.tzinfo | ClockShift | None:
+    """A tzinfo for an IANA name or a fixed offset, a ``ClockShift`` for a bare number of
+    hours; None when ``name`` is none of these."""
     if name is None:
         return None
     text = str(name).strip()
     if not text:
         return None
+    if _HOURS.match(text):
+        return ClockShift(int(text))
     if text.upper() in ("UTC", "GMT", "Z"):
         return dt.UTC
     m = _OFFSET.match(text)
@@ -86,12 +110,20 @@ def resolve_timezone(name: object) -> dt.tzinfo | None:
         return None
 
 
-def local_now(clock: Clock, tz: dt.tzinfo | None) -> dt.datetime:
+def local_now(clock: Clock, tz: dt.tzinfo | ClockShift | None) -> dt.datetime:
     """Now in ``tz`` (or the machine's local zone), as a naive wall-clock datetime."""
     now = clock()
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
+    if isinstance(tz, ClockShift):
+        return (now.astimezone(dt.UTC) + dt.timedelta(hours=tz.hours)).replace(tzinfo=None)
     return (now.astimezone(tz) if tz is not None else now.astimezone()).replace(tzinfo=None)
+
+
+def local_time(clock: Clock, tz: dt.tzinfo | None) -> dt.datetime:
+    """The wall-clock time a call's time tests read: a ``WallClock`` (``--at`` without a
+    zone) as it is, any other clock's instant in ``tz`` (or the machine's zone)."""
+    return clock() if getattr(clock, "wall_clock", False) else local_now(clock, tz)
 
 
 def read(name: str, now: dt.datetime) -> object:
@@ -118,7 +150,15 @@ def read(name: str, now: dt.datetime) -> object:
         return now.year
     if name == "yday":
         return now.timetuple().tm_yday
+    if name == "week_of_month":
+        return week_of_month(now.date())
     raise KeyError(name)
+
+
+def week_of_month(day: dt.date) -> int:
+    """FreeSWITCH's ``mweek``: weeks start on Sunday; the one holding the 1st is week 1."""
+    first_sunday_based = (day.replace(day=1).isoweekday()) % 7  # sun = 0 ... sat = 6
+    return (day.day + first_sunday_based - 1) // 7 + 1
 
 
 # Valid ranges of the numeric time names, for the checker.
@@ -131,6 +171,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "day": (1, 31),
     "year": (1970, 9999),
     "yday": (1, 366),
+    "week_of_month": (1, 6),
 }
 
 

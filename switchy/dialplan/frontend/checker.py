@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from switchy.dialplan import ast, headers, patterns, timeofday
@@ -28,6 +28,7 @@ from switchy.dialplan.language import (
     route_field,
     route_head,
 )
+from switchy.routing import NO_ROUTE_CAUSE
 
 _SHADOW_BUDGET = 3000  # automaton comparisons per dialplan before shadow checks give up
 
@@ -49,6 +50,12 @@ class Scope:
                      self.captures_known, True, self.owner)
 
 
+def _built_pattern(cond: ast.Expr) -> bool:
+    """Does ``cond`` match a regex only known at run time (an f-string, a function's value)?"""
+    return any(isinstance(n, ast.Compare) and n.op in ("=~", "!~") and not isinstance(n.right, ast.Str)
+               for n in ast.walk(cond))
+
+
 class Checker:
     def __init__(self, program: Program):
         self.program = program
@@ -56,6 +63,7 @@ class Checker:
         self.handlers: dict[str, ast.Handler] = {}
         self.calls: dict[str | None, set[str]] = {}  # handler (None: routes) -> callees
         self.current_handler: str | None = None
+        self.hunting: bool | None = False  # in a `hunt` dialplan (None: a handler, unknown)
 
     def emit(self, code: str, message: str, span: ast.Span, **kw) -> None:
         self.out.append(dg.make(code, message, span, **kw))
@@ -64,6 +72,7 @@ class Checker:
 
     def run(self) -> list[dg.Diagnostic]:
         self.check_declarations()
+        self.check_routes_exist()
         for handler in self.program.handlers:
             self.check_handler(handler)
         for dialplan in self.program.dialplans:
@@ -119,6 +128,21 @@ class Checker:
         for sel in self.program.selects[:1]:
             self.check_header_name(sel.header.name, sel.header.span, set())
 
+    def check_routes_exist(self) -> None:
+        """A program that routes nothing: every call would wait for its park timeout, or
+        be hung up at once. Legal, and almost never what was meant (SWR320)."""
+        if not self.program.dialplans:
+            first = next(iter(self.program.files), None)
+            if first is not None and not self.program.diagnostics:
+                self.emit("SWR320", "no routes: this dialplan routes no call (each would stay "
+                          "parked until switchy's park timeout hangs it up)",
+                          ast.Span(first, 1, 1, 1, 1, 0, 0))
+            return
+        for d in self.program.dialplans:
+            if not any(isinstance(item, ast.Route) for item in d.items):
+                self.emit("SWR320", f"dialplan {d.name.name!r} has no routes: every call it "
+                          f"gets is hung up with {NO_ROUTE_CAUSE}", d.name.span)
+
     # -- handlers and dialplans -----------------------------------------------------------
 
     def check_handler(self, handler: ast.Handler) -> None:
@@ -134,7 +158,9 @@ class Checker:
         scope.names = seen | assigned_names(handler.body)
         self.current_handler = handler.name.name
         self.calls.setdefault(handler.name.name, set())
+        self.hunting = None
         self.block(handler.body, scope)
+        self.hunting = False
         self.current_handler = None
 
     def check_dialplan(self, dialplan: ast.Dialplan) -> None:
@@ -147,6 +173,11 @@ class Checker:
             if isinstance(tz.value, ast.Str) and timeofday.resolve_timezone(tz.value.value) is None:
                 self.emit("SWR404", f"unknown time zone {tz.value.value!r}: use an IANA name "
                           "such as 'Europe/Berlin' or an offset such as '+02:00'", tz.value.span)
+        hunts = dialplan.hunts
+        for extra in hunts[1:]:
+            self.emit("SWR207", "`hunt` is given twice in this dialplan", extra.span,
+                      related=(dg.Related(hunts[0].span, "first here"),))
+        self.hunting = bool(hunts)
         for guard in dialplan.guards:
             self.expr(guard.condition, Scope("guard"))
         names: dict[str, ast.Route] = {}
@@ -160,6 +191,7 @@ class Checker:
                 else:
                     names[route.name.name] = route
             self.check_route(route)
+        self.hunting = False
         self.check_shadowing(dialplan)
 
     def check_route(self, route: ast.Route) -> None:
@@ -204,6 +236,8 @@ class Checker:
 
     def statement(self, stmt: ast.Stmt, scope: Scope) -> None:
         if isinstance(stmt, ast.CallStmt):
+            if stmt.inline:
+                self.check_inline(stmt)
             self.call(stmt.call, scope, statement=True)
         elif isinstance(stmt, ast.Assign):
             self.warn_hides_builtin(stmt.target)
@@ -213,14 +247,27 @@ class Checker:
                 self.expr(branch.condition, scope)
                 groups, named = self.condition_captures(branch.condition)
                 inner = scope.with_captures(groups, named) if groups or named else scope
+                if _built_pattern(branch.condition):  # a regex made at run time: any group may exist
+                    inner = replace(inner, captures_known=False, has_pattern=True)
                 self.block(branch.body, inner)
             if stmt.orelse is not None:
                 self.block(stmt.orelse, scope)
+
+    def check_inline(self, stmt: ast.CallStmt) -> None:
+        name = stmt.call.name
+        if isinstance(stmt.call.callee, ast.PyRef) or callee(name, self.handlers) is not Callee.ACTION:
+            self.emit("SWR218", f"`inline` sends one action at once; {name}() is not an action",
+                      stmt.span)
+        elif self.hunting is False:
+            self.emit("SWR219", "`inline` has no effect here: this dialplan sends every action "
+                      "at once (only a `hunt` dialplan queues them)", stmt.span)
 
     def ends(self, stmt: ast.Stmt) -> bool:
         """Does control never continue past ``stmt`` (stop, return, hangup, transfer...)?"""
         if isinstance(stmt, ast.Stop | ast.Return):
             return True
+        if self.hunting and isinstance(stmt, ast.CallStmt) and not stmt.inline:
+            return False  # queued: routing goes on, the action is sent after the last route
         if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call.callee, ast.Ident):
             action = ACTIONS.get(stmt.call.callee.name)
             return bool(action and action.ends_call)
@@ -427,6 +474,12 @@ class Checker:
         self.check_header_name(e.name, e.span, scope.names)
 
     def check_header_name(self, name: str, span: ast.Span, local_names: set[str]) -> None:
+        profile_header = headers.PROFILE_HEADERS.get(name)
+        if profile_header is not None and name not in local_names:
+            self.emit("SWR420", f"{name!r} is not on a parked call's events (FreeSWITCH keeps "
+                      f"it in the caller profile, sent as {profile_header!r}); it reads as none "
+                      f"here: use {profile_header!r}", span, fix=profile_header)
+            return
         if not headers.should_warn(name):
             return
         guess = headers.suggest(name, also=sorted(local_names | set(BUILTIN_NAMES)))

@@ -53,7 +53,14 @@ def format_parsed(result: ParseResult, file: str = "<string>") -> Formatted:
     except RecursionError:  # pragma: no cover
         return Formatted(text, False, [dg.make("SWR101", "too deeply nested to format",
                                                ast.Span.unknown(file))])
+    if not out and text in _EMPTY_BUFFERS:
+        out = text  # nothing to format: an editor's empty buffer is not "changed"
     return Formatted(out, out != text, [])
+
+
+# What an empty file looks like: no text, or the one line break an editor saves (Vim,
+# Neovim and Helix end every buffer with one, so their LSP clients send "\n").
+_EMPTY_BUFFERS = ("", "\n", "\r\n")
 
 
 class _Printer:
@@ -137,6 +144,8 @@ class _Printer:
             self.line(depth, f"guard {self.expr(item.condition)}", item.span.end_line)
         elif isinstance(item, ast.Timezone):
             self.line(depth, f"timezone {self.expr(item.value)}", item.span.end_line)
+        elif isinstance(item, ast.Hunt):
+            self.line(depth, "hunt", item.span.end_line)
         elif isinstance(item, ast.Dialplan):
             self.lines.append(f"{pad}dialplan {item.name.name} {{" + self.trailing(item.span.line))
             self.last_line = item.span.line
@@ -204,7 +213,7 @@ class _Printer:
         elif isinstance(stmt, ast.Assign):
             self.line(depth, f"{stmt.target.name} = {self.expr(stmt.value)}", end)
         elif isinstance(stmt, ast.CallStmt):
-            self.call_line(pad, stmt.call, depth, end)
+            self.call_line(pad + ("inline " if stmt.inline else ""), stmt.call, depth, end)
         elif isinstance(stmt, ast.If):
             for i, branch in enumerate(stmt.branches):
                 keyword = "if" if i == 0 else "} elif"
