@@ -125,7 +125,9 @@ async def test_emulate_outbound_hands_calls_over_failing_over_along_the_list():
     finally:
         await emulate.stop()
         await service.stop(0)
-    assert service.stats["failed"] == 0
+    # each of them got past the dead first controller (a call being handed over when the
+    # emulator was interrupted may have been cut off: "failed" is not asserted)
+    assert service.stats["given_back"] == 0
 
 
 async def test_emulate_outbound_with_a_bad_target_is_refused():
