@@ -11,6 +11,7 @@ import logging
 import pytest
 
 from switchy.apps.routers import Router
+from switchy.emulator import api_commands
 from tests.support.service_cluster import serving
 
 pytestmark = pytest.mark.emulator_only
@@ -112,6 +113,4 @@ async def test_one_bad_row_does_not_stop_the_recovery_of_the_others(cluster):
 
 
 async def _show_channels(emulated) -> str:
-    from switchy.emulator import api_commands
-
     return await api_commands.run(emulated, "show", "channels as json")
