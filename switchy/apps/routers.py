@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
+from ..expansion import UnsafeArgument
 from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
 from ..session import Session
 from ..workers import Workers
@@ -137,6 +138,9 @@ class Router:
                 self._failed(sess, route, f"did not finish within {self.route_timeout:g} s",
                              Result.TIMEOUT)
                 return
+            except UnsafeArgument as exc:  # a caller's value that cannot be sent literally
+                self._failed(sess, route, f"refused a value: {exc}", Result.ERROR, cause=exc.cause)
+                return
             except Exception:
                 self._failed(sess, route, "raised", Result.ERROR, exc_info=True)
                 return
@@ -161,8 +165,9 @@ class Router:
         return result
 
     def _failed(self, sess: Session, route: Route, what: str, result: Result,
-                exc_info: bool = False) -> None:
+                exc_info: bool = False, cause: str | None = None) -> None:
         self.stats[result] += 1
+        cause = cause or self.error_cause
         sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
-                       self.error_cause, exc_info=exc_info)
-        sess.hangup(self.error_cause)
+                       cause, exc_info=exc_info)
+        sess.hangup(cause)

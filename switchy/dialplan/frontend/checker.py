@@ -28,6 +28,7 @@ from switchy.dialplan.language import (
     route_field,
     route_head,
 )
+from switchy.expansion import caller_variable, variables_named
 
 _SHADOW_BUDGET = 3000  # automaton comparisons per dialplan before shadow checks give up
 
@@ -578,14 +579,27 @@ class Checker:
                       self.offset_in_string(s, offset))
         if regex:
             return
+        for offset, name in variables_named(s.value):
+            self.caller_passthrough(name, self.offset_in_string(s, offset))
         for offset, text in capture_like(s.value):
             inner = text.strip("${}")
             self.emit("SWR305", f"{text} in a plain string is sent to FreeSWITCH as is; to "
                       f"insert capture {inner} write an f-string: f\"...{{${inner}}}...\"",
                       self.offset_in_string(s, offset))
 
+    def caller_passthrough(self, name: str, span: ast.Span) -> None:
+        header = caller_variable(name)
+        if header is None:
+            return
+        self.emit("SWR320", f"${{{name}}} is the caller's text, and FreeSWITCH expands it again when "
+                  f"it reads it (a caller named ${{system(...)}} runs a command); interpolate "
+                  f"it instead, so switchy sends it literally: f\"...{{{header}}}...\"", span)
+
     def fstring_text(self, e: ast.FStr) -> None:
         for part in e.parts:
+            if isinstance(part, ast.Passthrough):
+                for _, name in variables_named(part.text):
+                    self.caller_passthrough(name, e.span)
             if isinstance(part, str):
                 for _, text in capture_like(part):
                     inner = text.strip("${}")
