@@ -20,8 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
+from ..dialplan import patterns
+from ..dialplan.patterns import PatternTimeout
 from ..expansion import UnsafeArgument
-from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
+from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from ..session import Session
 from ..workers import Workers
 
@@ -38,7 +40,7 @@ class Route:
 
     def __post_init__(self) -> None:
         try:
-            self.regex = re.compile(self.pattern)
+            self.regex = patterns.compile_regex(self.pattern)  # bounded, like the .swr runtime's
         except re.error as exc:
             raise ValueError(f"invalid route pattern {self.pattern!r}: {exc}") from None
 
@@ -127,7 +129,14 @@ class Router:
                 sess.hangup(self.reject_cause)
             return
         matched = False
-        for route, match in self.matches(sess):
+        try:
+            found = self.matches(sess)
+        except PatternTimeout as exc:
+            self.stats[Result.ERROR] += 1
+            sess.log.error("%s; hanging up with %s", exc, PATTERN_TIMEOUT_CAUSE)
+            sess.hangup(PATTERN_TIMEOUT_CAUSE)
+            return
+        for route, match in found:
             matched = True
             try:
                 async with asyncio.timeout(self.route_timeout):

@@ -554,6 +554,12 @@ class Checker:
             return 0, set()
         if compiled is None:
             return 0, set()
+        if patterns.nested_quantifier(s.value) is not None:
+            runs_on = "RE2 runs it in linear time" if patterns.engine(s.value) == "re2" else \
+                f"it runs with a {patterns.MATCH_TIMEOUT * 1000:g} ms limit per match"
+            self.emit("SWR321", "nested quantifiers (a repeat inside a repeat, like (a+)+): a "
+                      f"backtracking engine takes exponential time on a long caller value; {runs_on}, "
+                      "but prefer one quantifier, e.g. (a+)+ → a+", s.span)
         return compiled.groups, set(compiled.groupindex)
 
     def offset_in_string(self, s: ast.Str, offset: int) -> ast.Span:

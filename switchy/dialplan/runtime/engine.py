@@ -39,7 +39,7 @@ from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
 from switchy.dialplan.language import DEFAULT_DIALPLAN
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
 from switchy.expansion import UnsafeArgument
-from switchy.routing import ERROR_CAUSE, Result, StopRouting
+from switchy.routing import ERROR_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session, printable
 from switchy.workers import Workers
 
@@ -221,6 +221,8 @@ class _CallRun:
                 await self.fail(str(exc))
         except UnsafeArgument as exc:  # a call's value that cannot be sent literally
             await self.fail(str(exc), cause=exc.cause)
+        except patterns.PatternTimeout as exc:  # a hostile value against a backtracking pattern
+            await self.fail(str(exc), cause=PATTERN_TIMEOUT_CAUSE)
         except (EvalError, ValueError, TypeError, LookupError, TimeoutError) as exc:
             await self.fail(_describe(exc))
         except Exception as exc:  # a Python function's own bug: the call still ends cleanly
