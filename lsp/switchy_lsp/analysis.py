@@ -20,8 +20,9 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.frontend import loader
 from switchy.dialplan.frontend.checker import check
-from switchy.dialplan.frontend.loader import Parse, Program, load_text
+from switchy.dialplan.frontend.loader import Parse, Program, load_text, read_source
 from switchy.dialplan.frontend.parser import ParseResult, parse
 from switchy_lsp.convert import UTF16, LineIndex
 from switchy_lsp.names import Names
@@ -42,7 +43,7 @@ def uri_for(file: str) -> str:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")
+    return read_source(path)
 
 
 @dataclass
@@ -104,5 +105,13 @@ def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Pars
             reader: Reader = _read, encoding: str = UTF16) -> Analysis:
     """Load and check ``text`` as the document ``uri``. Never raises on any text."""
     file = file_for(uri)
+    if len(text) > loader.MAX_SOURCE_BYTES:
+        # parsing it would stall every other request and hold memory out of proportion
+        program = load_text("", file, reader=reader, parse_file=parse_file)
+        program.files[file].text = text
+        too_big = dg.make("SWR210", f"not analysed: {len(text):,} characters, more than the "
+                          f"{loader.MAX_SOURCE_BYTES:,}-byte limit (SWITCHY_MAX_SOURCE_BYTES)",
+                          ast.Span(file, 1, 1, 1, 1, 0, 0))
+        return Analysis(uri, version, file, text, program, [too_big], encoding)
     program = load_text(text, file, reader=reader, parse_file=parse_file)
     return Analysis(uri, version, file, text, program, check(program), encoding)
