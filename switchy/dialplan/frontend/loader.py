@@ -63,7 +63,7 @@ class SourceError(OSError):
     """A dialplan path that is not a readable, regular, small enough file."""
 
 
-def read_source(path: Path, limit: int | None = None) -> str:
+def read_source(path: Path, limit: int | None = None, *, strict: bool = False) -> str:
     """A .swr file's text, read only if it is a regular file of at most ``limit`` bytes.
 
     A FIFO would block forever, ``/dev/zero`` never ends, a symlink loop never resolves:
@@ -97,6 +97,12 @@ def read_source(path: Path, limit: int | None = None) -> str:
         os.close(fd)
     if len(data) > limit:  # it grew while being read
         raise SourceError(errno.EFBIG, f"more than the {limit:,}-byte limit (SWITCHY_MAX_SOURCE_BYTES)")
+    if strict:  # a tool that writes the file back must not replace what it cannot read
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(errno.EILSEQ, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                                            f"{exc.start})") from None
     return data.decode("utf-8", errors="replace")
 
 
