@@ -171,3 +171,15 @@ def test_the_algorithm_matches_the_captured_escapes():
     assert freeswitch("INFO v=[${v}]", calls) == "INFO v=[]" and calls[-1] == ("system", "nested")
     assert freeswitch("INFO cid=[${caller_id_name}]", calls) == "INFO cid=[]"
     assert expansion.expansion_runs("a\\\\b") and not expansion.expansion_runs("a$b\\d")
+
+
+async def test_log_escapes_control_characters_so_no_line_can_be_forged(cluster, tmp_path, caplog):
+    path = tmp_path / "log.swr"
+    path.write_text('route "^1$" { log(f"call from {Caller-Caller-ID-Name}") answer() }\n')
+    caplog.set_level("INFO")
+    async with dialplan_cluster.serving(cluster, path) as harness:
+        ch = await cluster.nodes[0].place_call("1", caller_id_name="Eve\r\nERROR forged line\x1b[2J")
+        await harness.routed(ch.uuid)
+    lines = [r.getMessage() for r in caplog.records if "call from" in r.getMessage()]
+    assert lines == [f"[{ch.uuid}] call from Eve\\r\\nERROR forged line\\x1b[2J"]
+    assert not any(r.getMessage().startswith("ERROR forged") for r in caplog.records)
