@@ -202,7 +202,8 @@ class Param:
 class Action:
     """One action. ``method`` is the Session method; ``kind`` says how it is invoked:
     ``session`` (await ``sess.method(**args)``), ``mapping`` (keyword arguments become one
-    dict: ``setvars``) or ``log`` (``sess.log``; nothing is sent to FreeSWITCH)."""
+    dict: ``setvars``), ``log`` (``sess.log``; nothing is sent to FreeSWITCH) or ``rehunt``
+    (the runtime routes the call again: ``execute_extension``)."""
 
     name: str
     params: tuple[Param, ...]
@@ -308,6 +309,14 @@ ACTIONS: dict[str, Action] = {
                        Param("arg", TEXT, "", "Its argument string.")],
            "Run any FreeSWITCH dialplan application on the call.", freeswitch="(any)",
            example='execute("voicemail", "default ${domain_name} 1001")'),
+        _a("execute_extension", [
+            Param("extension", TEXT, doc="The destination to route the call as; ${...} in it "
+                  "is expanded by FreeSWITCH first."),
+            Param("context", TEXT, None, "The dialplan to route it through. Default: this one."),
+        ], "Route the call again as if it had dialled `extension`, send what that routing "
+           "chooses, then go on: FreeSWITCH's execute_extension, carried out by switchy.",
+           kind="rehunt", freeswitch="execute_extension (done by switchy)",
+           example='execute_extension("5001_${office_status}")'),
         _a("sleep", [Param("ms", COUNT, doc="Milliseconds.")],
            "Pause the call's application flow.", freeswitch="sleep", example="sleep(500)"),
         _a("send_dtmf", [Param("digits", TEXT, doc="DTMF digits to send, e.g. '1234#'."),

@@ -21,11 +21,11 @@ from switchy.routing import DEFAULT_FIELD
 # -- keywords -------------------------------------------------------------------------------
 
 #: Declarations that may stand at the top level of a file, in the order editors offer them.
-DECLARATIONS = ("route", "handler", "dialplan", "include", "select", "guard", "timezone")
+DECLARATIONS = ("route", "handler", "dialplan", "include", "select", "guard", "timezone", "hunt")
 #: Declarations that may stand inside a ``dialplan NAME { ... }`` block.
-DIALPLAN_DECLARATIONS = ("route", "guard", "timezone")
+DIALPLAN_DECLARATIONS = ("route", "guard", "timezone", "hunt")
 #: Words that begin or continue a statement, or a route's extra condition.
-STATEMENT_KEYWORDS = ("when", "if", "elif", "else", "stop", "return")
+STATEMENT_KEYWORDS = ("when", "if", "elif", "else", "stop", "return", "inline")
 #: Words of expressions.
 EXPRESSION_KEYWORDS = ("and", "or", "not", "in", "true", "false", "none")
 KEYWORDS = frozenset(DECLARATIONS + STATEMENT_KEYWORDS + EXPRESSION_KEYWORDS)
@@ -45,6 +45,10 @@ KEYWORD_DOCS = {
     "else": "Otherwise (XML anti-actions)",
     "stop": "Halt all further routing for this call (XML break=\"on-true\")",
     "return": "Leave this route or handler; later routes are still tried",
+    "hunt": "Route in FreeSWITCH's XML order: every route is tried first, then the actions "
+    "they reached are sent in order; nothing reached is no route (NO_ROUTE_DESTINATION)",
+    "inline": "In a `hunt` dialplan, send this action at once instead of queuing it "
+    "(XML inline=\"true\")",
 }
 
 # -- defaults -------------------------------------------------------------------------------

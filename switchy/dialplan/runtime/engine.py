@@ -39,12 +39,13 @@ from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
 from switchy.dialplan.language import DEFAULT_DIALPLAN
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
 from switchy.expansion import UnsafeArgument
-from switchy.routing import ERROR_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
+from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session, printable
 from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
 
+END_CAUSE = "NORMAL_CLEARING"  # a `hunt` dialplan's queued actions ran out, as in XML
 MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
 _ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
 
@@ -195,6 +196,11 @@ class _CallRun:
         self._now: dt.datetime | None = None
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
+        self.hunt = False  # a `hunt` dialplan: actions are queued until every route was tried
+        self.queue: list[tuple[int, dict, Callable[[], Any]]] = []
+        self.overrides: dict[str, str] = {}  # headers an execute_extension routes with
+        self.nested = 0  # execute_extension depth
+        self.left = False  # a transfer/deflect was sent: the call has left switchy's routing
         self.handlers = {
             Kind.SELECT: self._select, Kind.DIALPLAN: self._dialplan, Kind.GUARD: self._guard,
             Kind.REJECT: self._reject, Kind.TABLE: self._table, Kind.MATCH: self._match,
@@ -209,10 +215,13 @@ class _CallRun:
     async def run(self) -> None:
         out = self.outcome
         try:
-            await self.walk(self.rt.graph.graph["root"], one_route=False)
-        except StopRouting:
-            out.stopped = True
-            self.step("stopped by Python (StopRouting)")
+            try:
+                await self.walk(self.rt.graph.graph["root"], one_route=False)
+            except StopRouting:
+                out.stopped = True
+                self.step("stopped by Python (StopRouting)")
+            if self.hunt:
+                await self.flush()
         except CommandFailed as exc:
             if self.channel_gone(exc):
                 out.gone = True
@@ -288,6 +297,7 @@ class _CallRun:
         return dialplans[name]
 
     async def _dialplan(self, node: int, attrs: dict) -> int | None:
+        self.hunt = bool(attrs.get("hunt"))
         tz_expr = attrs["timezone"]
         note = ""
         if tz_expr is not None:
@@ -313,6 +323,9 @@ class _CallRun:
 
     async def _end(self, node: int, attrs: dict) -> int | None:
         out = self.outcome
+        if self.hunt or self.nested:
+            self.step(f"every route tried; {len(self.queue)} action(s) queued")
+            return None
         if out.routes:
             self.step("done")
             return None
@@ -324,7 +337,7 @@ class _CallRun:
     async def _table(self, node: int, attrs: dict) -> int | None:
         index = attrs["index"]
         routes = attrs["routes"]
-        get = self.sess.get
+        get = self.get
         key = index.values(get)
         candidates = index.candidates(key)
         self.step(f"{len(candidates)} candidate route(s) of {attrs['count']}")
@@ -346,7 +359,7 @@ class _CallRun:
     async def _match(self, node: int, attrs: dict) -> int | None:
         m = None
         if attrs["pattern"] is not None:
-            value = self.sess.get(attrs["field"])
+            value = self.get(attrs["field"])
             m = route_regex(attrs).match(value) if value is not None else None
             if m is None:
                 self.step("no match" if value is not None else f"no {attrs['field']}")
@@ -453,15 +466,87 @@ class _CallRun:
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node][Edge.NEXT]
         if action.kind == "mapping":
-            command = sess.setvars({k: as_text(v) for k, v in bound.extra.items()})
+            extra = {k: as_text(v) for k, v in bound.extra.items()}
+
+            def send() -> Any:
+                return sess.setvars(extra)
+        elif action.kind == "rehunt":
+            def send() -> Any:
+                return self.rehunt(values["extension"], values["context"])
         else:
-            command = getattr(sess, action.method)(**values)
+            def send() -> Any:
+                return getattr(sess, action.method)(**values)
+        if self.hunt and not attrs.get("inline"):
+            self.queue.append((node, attrs, send))
+            self.step("queued: sent after the last route")
+            return self.edges[node]["next"]
         self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
-        await command
-        if action.name in _ENDS_ROUTING:
+        await send()
+        if action.name in _ENDS_ROUTING or self.left:
+            self.left = True
             self.outcome.stopped = True
             return None
         return self.edges[node][Edge.NEXT]
+
+    async def flush(self) -> None:
+        """The end of a ``hunt``: send what the routes queued, in order, then hang up as
+        FreeSWITCH does when an extension's applications run out. Nothing queued is no
+        route (``NO_ROUTE_DESTINATION``), even if a route matched."""
+        out = self.outcome
+        if not self.queue:
+            out.result, out.cause = Result.NO_ROUTE, NO_ROUTE_CAUSE
+            self.step("nothing queued: no route")
+            await self.sess.hangup(NO_ROUTE_CAUSE)
+            return
+        await self.send_queue()
+        if self.left:
+            out.stopped = True
+            return
+        if not self.sess.hungup:
+            self.node, self.attrs = -1, {}
+            self.step(f"the queued actions ran out: hang up {END_CAUSE}")
+            await self.sess.hangup(END_CAUSE)
+
+    async def send_queue(self) -> None:
+        """Send the queued actions in order; a transfer or deflect ends it."""
+        for node, attrs, send in self.queue:
+            self.node, self.attrs = node, attrs
+            leaves = attrs["action"] in _ENDS_ROUTING
+            self.step("sent" + ("; the call leaves switchy's routing" if leaves else ""))
+            await send()
+            if leaves or self.left:
+                self.left = True
+                return
+
+    async def rehunt(self, extension: str, context: str | None) -> None:
+        """``execute_extension``: route the call again as if it had dialled ``extension``
+        (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
+        if "${" in extension:
+            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+                                        ok_if=lambda _reply: True)
+            extension = str(reply).rstrip("\n")
+        name = context or self.outcome.dialplan or ""
+        entry = self.rt.graph.graph["dialplans"].get(name)
+        if entry is None:
+            raise EvalError(f"execute_extension: no dialplan {name!r}")
+        if self.nested >= MAX_DEPTH:
+            raise EvalError(f"execute_extension nests more than {MAX_DEPTH} deep")
+        saved = (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz,
+                 self._now, self.outcome.stopped, self.node, self.attrs)
+        self.queue, self.stack = [], []
+        self.overrides = {**self.overrides, "Caller-Destination-Number": extension}
+        self.nested += 1
+        self.step(f"route {extension!r} through dialplan {name}")
+        try:
+            await self.walk(entry, one_route=False)
+            if self.hunt:
+                await self.send_queue()
+        except StopRouting:
+            pass
+        finally:
+            self.nested -= 1
+            (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz, self._now,
+             self.outcome.stopped, self.node, self.attrs) = saved
 
     # -- arguments, captures ---------------------------------------------------------------
 
@@ -493,8 +578,16 @@ class _CallRun:
             return True, local_values[name]
         return False, None
 
-    def header(self, name: str) -> str | None:
+    def get(self, name: str) -> str | None:
+        """A header of the call (as an execute_extension routes it)."""
+        if self.overrides:
+            value = self.overrides.get(name)
+            if value is not None:
+                return value
         return self.sess.get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.get(name)
 
     def builtin(self, name: str) -> Any:
         if name == "inbound":
@@ -531,7 +624,7 @@ class _CallRun:
         if name == "random":
             return self.rt.rng.random()
         if name == "header":
-            return self.sess.get(as_text(args[0])) if args else None
+            return self.get(as_text(args[0])) if args else None
         raise EvalError(f"unknown function {name}()")
 
     async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
