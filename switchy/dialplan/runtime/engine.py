@@ -38,7 +38,7 @@ from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
 from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
 from switchy.dialplan.language import DEFAULT_DIALPLAN
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
-from switchy.expansion import UnsafeArgument
+from switchy.expansion import UnsafeArgument, join, raw
 from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session, printable
 from switchy.workers import Workers
@@ -522,7 +522,8 @@ class _CallRun:
         """``execute_extension``: route the call again as if it had dialled ``extension``
         (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
         if "${" in extension:
-            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+            # the author's ${...} is FreeSWITCH's to expand; a call's values in it stay literal
+            reply = await self.sess.api(join(raw(f"eval uuid:{self.sess.uuid} "), extension),
                                         ok_if=lambda _reply: True)
             extension = str(reply).rstrip("\n")
         name = context or self.outcome.dialplan or ""
