@@ -36,7 +36,7 @@ route "^300$" {
     broadcast(f"/sounds/{Caller-Caller-ID-Name}.wav")
 }
 route "^400$" {
-    execute("log", "INFO author passes ${caller_id_name} through")  # noqa: SWR320
+    execute("log", "INFO author passes ${caller_id_name} through")  # noqa: SWR330
     answer()
 }
 '''
@@ -67,7 +67,7 @@ async def test_caller_text_reaches_applications_literally(cluster, dialplan, nam
 
 async def test_the_emulator_runs_what_the_author_passes_through_like_freeswitch(cluster, dialplan):
     """``${caller_id_name}`` written by the author expands the caller's text: the checker
-    warns about it (SWR320), and here the API the caller named is recorded."""
+    warns about it (SWR330), and here the API the caller named is recorded."""
     node = cluster.nodes[0]
     async with dialplan_cluster.serving(cluster, dialplan) as harness:
         ch = await node.place_call("400", caller_id_name=SYSTEM)
