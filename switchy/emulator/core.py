@@ -103,6 +103,8 @@ class NodeCore:
         self.listeners: list[Subscriber] = []
         self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
         self.hash: dict[str, str] = {}  # mod_hash's table (``hash`` api), ``realm_key`` → value
+        # APIs named in ${...} while expanding an argument: (channel, api, args), never run
+        self.expansion_calls: list[tuple[str, str, str]] = []
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[asyncio.TimerHandle] = []
         self.outcomes: list[tuple[re.Pattern[str], DialOutcome]] = []

@@ -130,7 +130,7 @@ class OutboundConnection:
                 and event.uuid == self.uuid:
             self.channel_gone = True  # what is sent now is queued and never runs
             if name == "CHANNEL_HANGUP_COMPLETE":  # the connection closes before CHANNEL_DESTROY
-                self.protocol._fail_executions(self.uuid)
+                self.protocol.fail_executions(self.uuid, f"channel {self.uuid} hung up first")
         for key in (event.name, "*"):
             for handler in self._handlers.get(key, ()):
                 try:
@@ -205,7 +205,7 @@ class OutboundConnection:
                                                 event_lock=event_lock, loops=loops, bound=own,
                                                 timeout=self.timeout if timeout is ... else timeout)
         if own and self.channel_gone:  # FreeSWITCH queued it ("+OK") on a hung-up channel
-            self.protocol._fail_executions(execution.channel)
+            self.protocol.fail_executions(execution.channel, f"channel {execution.channel} had hung up")
         return execution
 
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from switchy.expansion import UnsafeArgument, join, raw
 from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
 
 U = SIMULATED_UUID
@@ -21,7 +22,7 @@ CASES = [
      "execute bridge sofia/gateway/long_distance_trunk/2001@pbx.example.com"),
     (lambda s: s.bridge(profile="internal", proxy="salespbx.com"),
      "execute bridge sofia/internal/2001@pbx.example.com;fs_path=sip:salespbx.com"),
-    (lambda s: s.bridge(dest_url="${sip_req_uri}", params={"hangup_after_bridge": "true"}),
+    (lambda s: s.bridge(dest_url=raw("${sip_req_uri}"), params={"hangup_after_bridge": "true"}),
      "execute bridge {hangup_after_bridge=true}sofia/external/${sip_req_uri}"),
     (lambda s: s.bridge("user/1000@example.com"), "execute bridge user/1000@example.com"),
     (lambda s: s.bridge("sofia/gateway/gw1/123", params={"leg_timeout": 20}),
@@ -48,6 +49,43 @@ CASES = [
     (lambda s: s.bridge_to("other-uuid"), f"api uuid_bridge {U} other-uuid"),
 ]
 
+# Plain text is sent literally: FreeSWITCH's expansion gives back exactly that text.
+LITERAL = [
+    (lambda s: s.playback("/sounds/${secret_pin}.wav"), "execute playback /sounds/\\${secret_pin}.wav"),
+    (lambda s: s.playback(raw("${sounds}/a.wav")), "execute playback ${sounds}/a.wav"),
+    (lambda s: s.setvar("cid", "${system(touch x)}"), "execute set cid=\\\\\\${system(touch x)}"),
+    (lambda s: s.setvar("cid", "plain"), "execute set cid=plain"),
+    (lambda s: s.bridge(dest_url="${sip_from_user}@pbx"),
+     "execute bridge sofia/external/\\${sip_from_user}@pbx"),
+    (lambda s: s.log_message("info", "hi ${x}"), "execute log INFO hi \\${x}"),
+    (lambda s: s.execute("log", "INFO ${system(id)}"), "execute log INFO \\${system(id)}"),
+    (lambda s: s.api("expand echo ${system(id)}"), "api expand echo \\${system(id)}"),
+    (lambda s: s.api("uuid_setvar x y ${system(id)}"), "api uuid_setvar x y ${system(id)}"),
+]
+
+
+@pytest.mark.parametrize("call, expected", LITERAL, ids=[c[1] for c in LITERAL])
+async def test_plain_text_is_sent_literally_raw_text_as_written(call, expected):
+    controller = RecordingController()
+    await call(simulated_session(HEADERS, controller))
+    assert controller.lines()[-1] == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.bridge(dest_url="1000@a,sofia/gateway/evil/900"),
+    lambda s: s.bridge(gateway="gw|other"),
+    lambda s: s.bridge(params={"origination_caller_id_name": "x},sofia/gw/evil/1{"}),
+    lambda s: s.broadcast("x.wav bleg"),
+    lambda s: s.transfer("1000 XML evil"),
+    lambda s: s.broadcast(join(raw("/sounds/"), "system::touch")),
+    lambda s: s.broadcast(join("system", raw("::touch"))),
+], ids=["dest-comma", "gateway-bar", "params-brace", "broadcast-blank", "transfer-blank",
+        "broadcast-caller-app", "broadcast-caller-before-app"])
+def test_values_that_cannot_be_made_literal_are_refused_with_a_cause(call):
+    with pytest.raises(UnsafeArgument) as refused:
+        call(simulated_session(HEADERS, RecordingController()))
+    assert refused.value.cause == "INVALID_NUMBER_FORMAT"
+
 
 @pytest.mark.parametrize("call, expected", CASES, ids=[c[1].split()[1] for c in CASES])
 async def test_method_sends_its_command(call, expected):
@@ -56,6 +94,15 @@ async def test_method_sends_its_command(call, expected):
     command = call(session)
     await command
     assert controller.lines()[-1] == expected
+
+
+async def test_a_broadcast_application_is_the_authors_choice_only():
+    controller = RecordingController()
+    session = simulated_session(HEADERS, controller)
+    await session.broadcast(join(raw("playback::"), "x.wav"))  # the caller names the file
+    await session.broadcast("privacy::full")  # the seed's own, from Python
+    assert controller.lines() == [f"api uuid_broadcast {U} playback::x.wav aleg",
+                                  f"api uuid_broadcast {U} privacy::full aleg"]
 
 
 async def test_commands_keep_issue_order():
