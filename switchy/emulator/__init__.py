@@ -37,7 +37,7 @@ the existing gateways with ``gateways={"carrier1"}``.
 
 Node options (keywords of ``EmulatedNode``/``EmulatedCluster``, see ``NodeConfig``):
 ``time_scale`` (0.01 makes a 1 s playback take 10 ms; variables still say 1 s),
-``default_file_duration``, ``file_durations``, ``missing_files``, ``contexts`` (None:
+``default_file_duration``, ``file_durations``, ``missing_files``, ``unloaded_applications``, ``contexts`` (None:
 every context parks), ``extensions`` (a function channel → [(app, arg)]),
 ``gateways``, ``registered``, ``acl`` (None allows any client; default loopback only).
 
