@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .causes import final_response, sip_to_cause
 from .esl import Event
 from .esl.errors import CommandError, ESLError
 
@@ -30,6 +31,10 @@ log = logging.getLogger("switchy.session")
 
 # Strong references to command tasks in flight (the loop keeps only weak ones).
 _RUNNING: set[asyncio.Task[None]] = set()
+
+# Applications and api commands that send a call away from the park switchy routes it in.
+MOVING_APPS = frozenset({"transfer", "deflect", "redirect"})
+MOVING_APIS = frozenset({"uuid_transfer", "uuid_bridge", "uuid_deflect", "uuid_park"})
 
 # Events that carry every channel variable (``variable_*``), per switch_channel.c.
 FULL_DATA_EVENTS = frozenset({
@@ -105,7 +110,8 @@ class Session:
 
     __slots__ = (
         "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
-        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "parks", "times", "uuid",
+        "controller", "hangup_cause", "hungup", "log", "moved", "node", "on_command", "parks",
+        "times", "uuid",
     )
 
     def __init__(self, event: Event, controller: Controller, node: Any = None) -> None:
@@ -126,6 +132,10 @@ class Session:
         self.hungup = False
         self.hangup_cause: str | None = None
         self.parks = 0  # how many times the call was parked (each park routes it again)
+        # A command of this session sent the call away from its park (transfer, deflect,
+        # uuid_transfer, uuid_bridge...): whoever was routing it is done with it, until
+        # it parks again.
+        self.moved = False
         self.times: dict[str, float] = {"created": time.time()}
         self.log = _CallLog(log, {"uuid": self.uuid})
         self.on_command: Callable[[Session, str], Any] | None = None
@@ -147,6 +157,7 @@ class Session:
             self.times.setdefault("answered", time.time())
         elif name == "CHANNEL_PARK":
             self.times["parked"] = time.time()
+            self.moved = False  # parked again: routed afresh by whoever takes it now
         elif name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
             self.hungup = True
             self.hangup_cause = event.peek("Hangup-Cause") or self.hangup_cause
@@ -256,6 +267,8 @@ class Session:
     def execute(self, app: str, arg: str = "", *, loops: int = 1) -> Command:
         """Run a dialplan application; completes on its CHANNEL_EXECUTE_COMPLETE."""
         arg = str(arg)
+        if app.lower() in MOVING_APPS:
+            self.moved = True
 
         async def send() -> Event:
             execution = await self.controller.execute(self.uuid, app, arg, event_lock=True, loops=loops)
@@ -265,6 +278,9 @@ class Session:
 
     def api(self, command: str, *, ok_if: Callable[[str], bool] | None = None) -> Command:
         """Run an api command on this call's node, ordered with the session's commands."""
+        words = command.split()
+        if words and words[0] in MOVING_APIS and self.uuid in words[1:]:
+            self.moved = True
 
         async def send() -> str:
             reply = await self.controller.api(command)
@@ -285,7 +301,21 @@ class Session:
                         ok_if=lambda reply: reply.startswith("-ERR No such channel"))
 
     def respond(self, code: int | str) -> Command:
-        return self.execute("respond", str(code))
+        """Send a SIP response. A final one (300 or more) ends the call: only a SIP leg
+        hangs up on FreeSWITCH's own (CALL_REJECTED for 407), so when the channel is
+        still there once the respond is confirmed (a loopback leg), it is hung up with the
+        cause FreeSWITCH gives that SIP code."""
+        text = str(code)
+        final = final_response(text)
+
+        async def send() -> Event:
+            execution = await self.controller.execute(self.uuid, "respond", text, event_lock=True)
+            confirmed = await execution
+            if final is not None and not self.hungup:
+                await self.controller.api(f"uuid_kill {self.uuid} {sip_to_cause(final)}")
+            return confirmed
+
+        return self._issue(f"respond({text})", send)
 
     def bridge(self, dest_url: str | None = None, profile: str | None = None, gateway: str | None = None,
                proxy: str | None = None, params: Mapping[str, Any] | None = None) -> Command:
@@ -352,7 +382,10 @@ class Session:
         return self.execute("stop_record_session", path)
 
     def park(self) -> Command:
-        return self.api(f"uuid_park {self.uuid}")
+        """Keep the call parked (the ``park`` application). On a call that is parked
+        already it returns at once: unlike ``uuid_park``, it never parks the call a second
+        time (which routes it again) nor wedges it (a second ``uuid_park`` does)."""
+        return self.execute("park")
 
     def transfer(self, extension: str, dialplan: str = "XML", context: str | None = None) -> Command:
         """Send the call through FreeSWITCH's dialplan again (``transfer`` application)."""

@@ -1,39 +1,39 @@
-"""``switchy run --host``: route the calls of real FreeSWITCH nodes until interrupted."""
+"""``switchy run --host``: route the calls of real FreeSWITCH nodes until interrupted.
+
+Only the calls whose context (or ``select`` header) names one of the dialplan's
+dialplans, or a ``--context``, are routed; the others are left to the node. Each call
+gets a line when it ends, with its hangup cause; SIGINT or SIGTERM stops the run and
+prints the summary tables. Nodes going away and coming back are logged at info level.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 
+from switchy.cli.calllog import CallLog
 from switchy.dialplan.runtime.app import DialplanApp
-from switchy.dialplan.runtime.engine import RoutingOutcome
 from switchy.esl import AccessDenied, AuthenticationError
 from switchy.hosts import HostSpec
-from switchy.routing import DEFAULT_FIELD
 from switchy.service import Service
-from switchy.session import Session
 
-
-def call_line(sess: Session, outcome: RoutingOutcome) -> str:
-    """One line per routed call: node, call, number, dialplan, routes, result."""
-    routes = ", ".join(outcome.routes) or "-"
-    dest = sess.get(DEFAULT_FIELD, "")
-    text = f"{sess.host} {sess.uuid[:8]} {dest} → {outcome.dialplan or '-'}: {routes} ({outcome.result}"
-    if outcome.cause:
-        text += f", {outcome.cause}"
-    if outcome.error:
-        text += f": {outcome.error}"
-    return text + ")"
+NODE_LOG = "switchy.node"  # its info lines (disconnected, reconnected) are shown by default
 
 
 async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | None, args: argparse.Namespace,
                       out) -> int:
-    app.on_outcome = lambda sess, outcome: print(call_line(sess, outcome), file=out, flush=True)
+    calls = CallLog(out)
+    app.on_outcome = calls.routed
+    app.on_hangup = calls.ended
+    node_log = logging.getLogger(NODE_LOG)
+    if node_log.getEffectiveLevel() > logging.INFO:
+        node_log.setLevel(logging.INFO)
     service = Service([(h.host, h.port) for h in hosts], password=password)
-    service.apps.load_app(app, app_id="default")
+    contexts = app.claim(service.apps)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -53,8 +53,8 @@ async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | N
     if failures:
         print(f"switchy run: will keep retrying {len(failures)} node(s) in the background",
               file=sys.stderr, flush=True)
-    print(f"routing calls of {names} with {', '.join(args.paths)}; Ctrl-C to stop",
-          file=out, flush=True)
+    print(f"routing the calls of {names} in {app.select_header} {', '.join(contexts)} with "
+          f"{', '.join(args.paths)}; Ctrl-C to stop", file=out, flush=True)
     await service.start()
     try:
         await stop.wait()
@@ -62,4 +62,5 @@ async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | N
         if watcher is not None:
             watcher.cancel()
         await service.stop()
+        calls.summary()
     return 0

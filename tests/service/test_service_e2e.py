@@ -126,14 +126,15 @@ async def test_failed_command_raises_naming_call_and_command(cluster):
     async def route(sess, match, router):
         await sess.hangup()
         try:
-            await sess.park()
+            await sess.send_dtmf("1")
         except CommandFailed as exc:
             errors.append(str(exc))
 
     async with serving(cluster, (router, {})):
         call = await cluster.nodes[0].place_call("100")
         await until(lambda: errors)
-        assert errors == [f"call {call.uuid}: uuid_park {call.uuid} failed: -ERR No such channel!"]
+        assert errors == [f"call {call.uuid}: uuid_send_dtmf {call.uuid} 1 failed: "
+                          "-ERR Cannot locate session!"]
 
 
 async def test_a_route_that_raises_hangs_up_its_call_and_others_go_on(cluster, caplog):

@@ -12,6 +12,13 @@ rejected it, no route matched (hung up ``NO_ROUTE_DESTINATION``), or an error hu
 (``NORMAL_TEMPORARY_FAILURE``, as the Python Router does). A command refused because
 the channel is already gone ends the routing quietly.
 
+When the routes are done and the call is still parked under switchy's control, it is
+hung up the way FreeSWITCH ends an XML extension (the rules are in ``language``): with
+``NORMAL_CLEARING``, or the cause of the bridge that was the last action — unless that
+last action was ``park()``, or the call left (a transfer, a deflect) or is gone. Before
+a call's first ``bridge`` the runtime sets ``continue_on_fail``, so a failed bridge
+returns and the statements after it are the failover.
+
 The Python escape hatch calls ``f(sess, match, router, **kwargs)`` with this Runtime as
 ``router`` (it has ``StopRouting``, ``now()`` and ``rng`` like the Python Router); a
 plain function runs in a worker thread so that one that blocks costs only its call.
@@ -33,10 +40,18 @@ from typing import Any
 
 import networkx as nx
 
+from switchy.causes import final_response, sip_to_cause
 from switchy.dialplan import ast, patterns, timeofday
 from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
 from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
-from switchy.dialplan.language import DEFAULT_DIALPLAN
+from switchy.dialplan.language import (
+    BRIDGE,
+    DEFAULT_DIALPLAN,
+    END_OF_ROUTING_CAUSE,
+    FAILOVER_VARIABLE,
+    KEEPS_THE_CALL,
+    bridge_cause,
+)
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
 from switchy.routing import ERROR_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session
@@ -45,7 +60,6 @@ from switchy.workers import Workers
 log = logging.getLogger("switchy.dialplan")
 
 MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
-_ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
 
 
 @dataclass
@@ -71,6 +85,9 @@ class RoutingOutcome:
     cause: str | None = None
     stopped: bool = False
     gone: bool = False  # the channel went away while it was being routed
+    left: bool = False  # a transfer or deflect sent the call away from switchy's park
+    kept: bool = False  # park() was the last action: the call stays parked
+    hung_up_at_end: bool = False  # routing was over with the call still parked: hung up
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
 
@@ -79,6 +96,10 @@ class RoutingOutcome:
         line = f"{self.result}; routes run: {', '.join(self.routes) or 'none'}"
         if self.stopped:
             line += "; stopped"
+        if self.left:
+            line += "; the call left switchy's routing"
+        if self.kept:
+            line += "; kept parked"
         if self.cause:
             line += f"; hangup cause {self.cause}"
         if self.error:
@@ -194,6 +215,12 @@ class _CallRun:
         self._now: dt.datetime | None = None
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
+        self.parks = sess.parks  # a new CHANNEL_PARK means a new routing has the call
+        self.moved = False  # a command sent the call away from switchy's park
+        self.keep = False  # the last action was park()
+        self.ended_by_us = False  # a hangup (or a final respond) was sent
+        self.failover_set = False  # continue_on_fail is set on the call
+        self.last_bridge_cause: str | None = None  # the last action was a bridge that ended so
         self.handlers = {
             Kind.SELECT: self._select, Kind.DIALPLAN: self._dialplan, Kind.GUARD: self._guard,
             Kind.REJECT: self._reject, Kind.TABLE: self._table, Kind.MATCH: self._match,
@@ -208,10 +235,12 @@ class _CallRun:
     async def run(self) -> None:
         out = self.outcome
         try:
-            await self.walk(self.rt.graph.graph["root"], one_route=False)
-        except StopRouting:
-            out.stopped = True
-            self.step("stopped by Python (StopRouting)")
+            try:
+                await self.walk(self.rt.graph.graph["root"], one_route=False)
+            except StopRouting:
+                out.stopped = True
+                self.step("stopped by Python (StopRouting)")
+            await self.finish()
         except CommandFailed as exc:
             if self.channel_gone(exc):
                 out.gone = True
@@ -223,6 +252,32 @@ class _CallRun:
         except Exception as exc:  # a Python function's own bug: the call still ends cleanly
             self.sess.log.error("dialplan error", exc_info=True)
             await self.fail(_describe(exc))
+
+    async def finish(self) -> None:
+        """The routes are done: a call still parked under switchy's control is hung up,
+        as FreeSWITCH ends an extension (see ``language.END_OF_ROUTING_CAUSE``)."""
+        out, sess = self.outcome, self.sess
+        if out.result is not Result.ROUTED:
+            return
+        if self.left():
+            out.left = True
+            self.step("the call left switchy's routing")
+            return
+        if self.keep:
+            out.kept = True
+            self.step("park() was the last action: the call stays parked")
+            return
+        if self.ended_by_us or sess.hungup:
+            return
+        cause = self.last_bridge_cause or END_OF_ROUTING_CAUSE
+        out.cause, out.hung_up_at_end = cause, True
+        self.step(f"routing is over: hang up {cause}")
+        await sess.hangup(cause)
+
+    def left(self) -> bool:
+        """The call left switchy's routing: a command sent it away, or it parked again
+        (and a new routing has it)."""
+        return self.moved or self.sess.moved or self.sess.parks != self.parks
 
     def channel_gone(self, exc: Exception) -> bool:
         message = str(exc)
@@ -420,9 +475,10 @@ class _CallRun:
         positional, keywords = await self.arguments(attrs["args"])
         result = await self.rt.call_python(attrs["ref"], self.sess, self.current_match(),
                                            positional, dict(keywords))
-        if result is True:
+        if result is True or self.left():
             self.outcome.stopped = True
-            self.step("returned True: no further routes")
+            self.step("returned True: no further routes" if result is True
+                      else "the call left switchy's routing")
             return None
         self.step()
         return self.edges[node][Edge.NEXT]
@@ -446,15 +502,26 @@ class _CallRun:
             getattr(sess.log, values["level"])("%s", values["message"])
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node][Edge.NEXT]
+        if action.name == BRIDGE and not self.failover_set and not self.ended_by_us:
+            self.failover_set = True  # (a call the route hung up is refused the bridge anyway)
+            if sess.get(f"variable_{FAILOVER_VARIABLE[0]}") is None:  # else the dialplan's own
+                await sess.setvar(*FAILOVER_VARIABLE)
         if action.kind == "mapping":
             command = sess.setvars({k: as_text(v) for k, v in bound.extra.items()})
         else:
             command = getattr(sess, action.method)(**values)
-        self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
-        await command
-        if action.name in _ENDS_ROUTING:
+        self.moved = self.moved or sess.moved  # read when issued: a new park resets it
+        self.step("the call leaves switchy's routing" if self.moved else "")
+        result = await command
+        self.keep = action.name == KEEPS_THE_CALL
+        self.last_bridge_cause = bridge_cause(result) if action.name == BRIDGE else None
+        if self.left():
             self.outcome.stopped = True
             return None
+        final = final_response(values["code"]) if action.name == "respond" else None
+        if action.name == "hangup" or final is not None:  # the call ends: nothing to hang up
+            self.ended_by_us = True
+            self.outcome.cause = values["cause"] if final is None else sip_to_cause(final)
         return self.edges[node][Edge.NEXT]
 
     # -- arguments, captures ---------------------------------------------------------------
