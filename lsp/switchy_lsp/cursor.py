@@ -18,10 +18,10 @@ from lark import Token
 from lark.lexer import PatternStr
 
 from switchy.dialplan.frontend.parser import expected_next, lark_parser, tokens
+from switchy.dialplan.language import DECLARATIONS
 
 _WORD = re.compile(r"[A-Za-z0-9_\-]*\Z")
-_ITEM_START = re.compile(
-    r"^[ \t]*(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+_ITEM_START = re.compile(rf"^[ \t]*(?:{'|'.join(DECLARATIONS)})\b", re.MULTILINE)
 
 
 @functools.cache

@@ -15,6 +15,8 @@ SUBCOMMANDS = (
     "switchy.cli.simulate",
     "switchy.cli.graph",
     "switchy.cli.run",
+    "switchy.cli.import_xml",
+    "switchy.cli.test",
 )
 
 

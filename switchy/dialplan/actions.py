@@ -184,6 +184,7 @@ class Param:
     type: ArgType
     default: object = REQUIRED
     doc: str = ""
+    runtime: bool = False  # read by the runtime itself, not passed to the Session method
 
     @property
     def required(self) -> bool:
@@ -194,7 +195,8 @@ class Param:
 class Action:
     """One action. ``method`` is the Session method; ``kind`` says how it is invoked:
     ``session`` (await ``sess.method(**args)``), ``mapping`` (keyword arguments become one
-    dict: ``setvars``) or ``log`` (``sess.log``; nothing is sent to FreeSWITCH)."""
+    dict: ``setvars``), ``log`` (``sess.log``; nothing is sent to FreeSWITCH) or ``rehunt``
+    (the runtime routes the call again: ``execute_extension``)."""
 
     name: str
     params: tuple[Param, ...]
@@ -257,6 +259,10 @@ ACTIONS: dict[str, Action] = {
             Param("proxy", TEXT, None, "Send the INVITE to this proxy (;fs_path=)."),
             Param("params", PARAMS, None, "Channel variables for the new leg, as "
                   "'var=value,...'."),
+            Param("failover", BOOLEAN, True, "true: when it fails, the statements after it "
+                  "run (switchy sets continue_on_fail); false: FreeSWITCH's own rule, a failed "
+                  "bridge hangs the call up unless its continue_on_fail says otherwise.",
+                  runtime=True),
         ], "Connect the call to another destination (FreeSWITCH bridge). If it fails, the "
            "statements after it run (the failover); as the last action, the call ends with "
            "the bridge's cause.",
@@ -305,6 +311,14 @@ ACTIONS: dict[str, Action] = {
                        Param("arg", TEXT, "", "Its argument string.")],
            "Run any FreeSWITCH dialplan application on the call.", freeswitch="(any)",
            example='execute("voicemail", "default ${domain_name} 1001")'),
+        _a("execute_extension", [
+            Param("extension", TEXT, doc="The destination to route the call as; ${...} in it "
+                  "is expanded by FreeSWITCH first."),
+            Param("context", TEXT, None, "The dialplan to route it through. Default: this one."),
+        ], "Route the call again as if it had dialled `extension`, send what that routing "
+           "chooses, then go on: FreeSWITCH's execute_extension, carried out by switchy.",
+           kind="rehunt", freeswitch="execute_extension (done by switchy)",
+           example='execute_extension("5001_${office_status}")'),
         _a("sleep", [Param("ms", COUNT, doc="Milliseconds.")],
            "Pause the call's application flow.", freeswitch="sleep", example="sleep(500)"),
         _a("send_dtmf", [Param("digits", TEXT, doc="DTMF digits to send, e.g. '1234#'."),

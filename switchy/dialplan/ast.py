@@ -215,6 +215,7 @@ class Stmt(Node):
 @dataclass
 class CallStmt(Stmt):
     call: Call
+    inline: bool = False  # ``inline action(...)``: in a ``hunt`` dialplan, sent at once
 
 
 @dataclass
@@ -283,6 +284,13 @@ class Timezone(Node):
 
 
 @dataclass
+class Hunt(Node):
+    """``hunt``: the dialplan routes in FreeSWITCH's XML order. Every route is tried
+    first; the actions they reached are queued and sent after the last route (``inline``
+    ones at once), and a call that queued nothing is hung up ``NO_ROUTE_DESTINATION``."""
+
+
+@dataclass
 class Param(Node):
     name: Ident
     default: Expr | None = None
@@ -298,7 +306,7 @@ class Handler(Node):
 @dataclass
 class Dialplan(Node):
     name: Ident
-    items: list[Guard | Timezone | Route]
+    items: list[Guard | Timezone | Hunt | Route]
     implicit: bool = False  # made from routes/guards written outside any `dialplan`
 
     @property
@@ -312,6 +320,10 @@ class Dialplan(Node):
     @property
     def routes(self) -> list[Route]:
         return [i for i in self.items if isinstance(i, Route)]
+
+    @property
+    def hunts(self) -> list[Hunt]:
+        return [i for i in self.items if isinstance(i, Hunt)]
 
 
 @dataclass
@@ -333,7 +345,7 @@ class Comment(Node):
 class Module(Node):
     """One .swr file, items in source order."""
 
-    items: list[Include | Select | Dialplan | Handler | Guard | Timezone | Route]
+    items: list[Include | Select | Dialplan | Handler | Guard | Timezone | Hunt | Route]
 
     @property
     def includes(self) -> list[Include]:

@@ -26,11 +26,13 @@ BUILTIN_NAMES: dict[str, str] = {
     "day": "Day of the month, 1-31.",
     "year": "Four-digit year.",
     "yday": "Day of the year, 1-366.",
+    "week_of_month": "Week of the month, 1-6, as FreeSWITCH's `mweek` counts: weeks start "
+    "on Sunday and the week holding the 1st is week 1.",
 }
 
 TIME_NAMES = frozenset(
     {"weekday", "hour", "minute", "minute_of_day", "time", "date", "now", "month", "day",
-     "year", "yday"}
+     "year", "yday", "week_of_month"}
 )
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: mon = 1

@@ -64,6 +64,8 @@ CODES: dict[str, Code] = {
         Code("SWR215", Severity.ERROR, "not callable here"),
         Code("SWR216", Severity.ERROR, "positional argument after keyword argument"),
         Code("SWR217", Severity.WARNING, "no default dialplan"),
+        Code("SWR218", Severity.ERROR, "inline on a statement that is not an action"),
+        Code("SWR219", Severity.WARNING, "inline outside a hunt dialplan"),
         Code("SWR301", Severity.ERROR, "invalid regular expression"),
         Code("SWR302", Severity.WARNING, "unreachable statement"),
         Code("SWR303", Severity.WARNING, "route can never run"),

@@ -21,11 +21,11 @@ from switchy.routing import DEFAULT_FIELD
 # -- keywords -------------------------------------------------------------------------------
 
 #: Declarations that may stand at the top level of a file, in the order editors offer them.
-DECLARATIONS = ("route", "handler", "dialplan", "include", "select", "guard", "timezone")
+DECLARATIONS = ("route", "handler", "dialplan", "include", "select", "guard", "timezone", "hunt")
 #: Declarations that may stand inside a ``dialplan NAME { ... }`` block.
-DIALPLAN_DECLARATIONS = ("route", "guard", "timezone")
+DIALPLAN_DECLARATIONS = ("route", "guard", "timezone", "hunt")
 #: Words that begin or continue a statement, or a route's extra condition.
-STATEMENT_KEYWORDS = ("when", "if", "elif", "else", "stop", "return")
+STATEMENT_KEYWORDS = ("when", "if", "elif", "else", "stop", "return", "inline")
 #: Words of expressions.
 EXPRESSION_KEYWORDS = ("and", "or", "not", "in", "true", "false", "none")
 KEYWORDS = frozenset(DECLARATIONS + STATEMENT_KEYWORDS + EXPRESSION_KEYWORDS)
@@ -45,6 +45,10 @@ KEYWORD_DOCS = {
     "else": "Otherwise (XML anti-actions)",
     "stop": "Halt all further routing for this call (XML break=\"on-true\")",
     "return": "Leave this route or handler; later routes are still tried",
+    "hunt": "Route in FreeSWITCH's XML order: every route is tried first, then the actions "
+    "they reached are sent in order; nothing reached is no route (NO_ROUTE_DESTINATION)",
+    "inline": "In a `hunt` dialplan, send this action at once instead of queuing it "
+    "(XML inline=\"true\")",
 }
 
 # -- defaults -------------------------------------------------------------------------------
@@ -65,23 +69,27 @@ DEFAULT_SELECT = "Caller-Context"
 END_OF_ROUTING_CAUSE = "NORMAL_CLEARING"
 #: ... unless the last action that ran is this one: the dialplan keeps the call parked.
 KEEPS_THE_CALL = "park"
-#: Set on the call before its first ``bridge`` (unless the dialplan set it itself), so a
-#: failed bridge returns and what follows it is the failover; when nothing follows, the
-#: end of routing hangs up with the bridge's cause, as FreeSWITCH would have.
+#: Set on the call (``uuid_setvar``: no application runs) before its first ``bridge``,
+#: unless the dialplan set it itself, so a failed bridge returns and what follows it is
+#: the failover; when nothing follows, the end of routing hangs up with the bridge's
+#: cause, as FreeSWITCH would have.
 FAILOVER_VARIABLE = ("continue_on_fail", "true")
 #: The action whose outcome ``bridge_cause`` reads.
 BRIDGE = "bridge"
 
 
-def bridge_cause(complete: Mapping[str, str] | None) -> str | None:
-    """The cause of a bridge that just ended, from its CHANNEL_EXECUTE_COMPLETE: why it
-    failed (``originate_disposition``: USER_BUSY, INVALID_GATEWAY...), else how the other
-    leg hung up (``bridge_hangup_cause``); None when the event says neither."""
+def bridge_cause(complete: Mapping[str, str] | None, *, failover: bool) -> str | None:
+    """The cause to end a call with when a bridge was its last action, from the bridge's
+    CHANNEL_EXECUTE_COMPLETE: why it failed (``originate_disposition``: USER_BUSY,
+    INVALID_GATEWAY...) when switchy's ``failover`` let it return — what FreeSWITCH would
+    have hung up with — else how the other leg hung up (``bridge_hangup_cause``). None
+    (``END_OF_ROUTING_CAUSE``) when the event says neither, or when the dialplan's own
+    ``continue_on_fail`` let a failure through (an XML extension then ends normally)."""
     if complete is None:
         return None
     disposition = complete.get("variable_originate_disposition")
     if disposition and disposition != "SUCCESS":
-        return disposition
+        return disposition if failover else None
     return complete.get("variable_bridge_hangup_cause") or \
         complete.get("variable_last_bridge_hangup_cause") or None
 

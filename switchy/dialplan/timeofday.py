@@ -3,7 +3,9 @@
 The clock is injectable (tests and ``switchy simulate --at`` pass their own). Time
 zones come from the dialplan's ``timezone`` line, which is evaluated per call, so it
 may read a channel variable (``timezone variable_timezone``); an IANA name
-(``Europe/Berlin``) or a fixed offset (``+02:00``, ``-5``, ``UTC+1``) are accepted.
+(``Europe/Berlin``) or a fixed offset (``+02:00``, ``-5``, ``UTC+1``) are accepted, and a
+bare whole number of hours is FreeSWITCH's ``tod_tz_offset``: the clock moved by that
+many hours, however many (``-84`` is three and a half days back).
 Ranges wrap around like FreeSWITCH's: ``hour in 18..8``, ``weekday in fri..mon``,
 ``time in 17:00..07:00``.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from switchy.dialplan.builtins import MONTHS, WEEKDAYS
@@ -60,15 +63,27 @@ def clock_at(when: str | dt.datetime) -> Clock:
 
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_HOURS = re.compile(r"^[+-]?\d{1,5}$")
 
 
-def resolve_timezone(name: object) -> dt.tzinfo | None:
-    """A tzinfo for an IANA name or a fixed offset; None when ``name`` is not one."""
+@dataclass(frozen=True)
+class ClockShift:
+    """FreeSWITCH's ``tod_tz_offset``: UTC moved by whole hours, which may exceed a day
+    (so it cannot be a tzinfo)."""
+
+    hours: int
+
+
+def resolve_timezone(name: object) -> dt.tzinfo | ClockShift | None:
+    """A tzinfo for an IANA name or a fixed offset, a ``ClockShift`` for a bare number of
+    hours; None when ``name`` is none of these."""
     if name is None:
         return None
     text = str(name).strip()
     if not text:
         return None
+    if _HOURS.match(text):
+        return ClockShift(int(text))
     if text.upper() in ("UTC", "GMT", "Z"):
         return dt.UTC
     m = _OFFSET.match(text)
@@ -86,11 +101,13 @@ def resolve_timezone(name: object) -> dt.tzinfo | None:
         return None
 
 
-def local_now(clock: Clock, tz: dt.tzinfo | None) -> dt.datetime:
+def local_now(clock: Clock, tz: dt.tzinfo | ClockShift | None) -> dt.datetime:
     """Now in ``tz`` (or the machine's local zone), as a naive wall-clock datetime."""
     now = clock()
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
+    if isinstance(tz, ClockShift):
+        return (now.astimezone(dt.UTC) + dt.timedelta(hours=tz.hours)).replace(tzinfo=None)
     return (now.astimezone(tz) if tz is not None else now.astimezone()).replace(tzinfo=None)
 
 
@@ -118,7 +135,15 @@ def read(name: str, now: dt.datetime) -> object:
         return now.year
     if name == "yday":
         return now.timetuple().tm_yday
+    if name == "week_of_month":
+        return week_of_month(now.date())
     raise KeyError(name)
+
+
+def week_of_month(day: dt.date) -> int:
+    """FreeSWITCH's ``mweek``: weeks start on Sunday; the one holding the 1st is week 1."""
+    first_sunday_based = (day.replace(day=1).isoweekday()) % 7  # sun = 0 ... sat = 6
+    return (day.day + first_sunday_based - 1) // 7 + 1
 
 
 # Valid ranges of the numeric time names, for the checker.
@@ -131,6 +156,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "day": (1, 31),
     "year": (1970, 9999),
     "yday": (1, 366),
+    "week_of_month": (1, 6),
 }
 
 

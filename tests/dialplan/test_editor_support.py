@@ -41,7 +41,7 @@ def test_expected_next_after_a_route_head_and_inside_a_call():
     assert {"LBRACE", "WHEN", "STRING"} <= expected_next("route r1 ")
     inside = expected_next('route r { bridge(')
     assert {"NAME", "STRING", "RPAR"} <= inside and "STOP" not in inside
-    assert {"STOP", "RETURN", "IF", "NAME", "PYREF", "RBRACE"} == expected_next(
+    assert {"STOP", "RETURN", "IF", "INLINE", "NAME", "PYREF", "RBRACE"} == expected_next(
         "route r { answer() ")
 
 

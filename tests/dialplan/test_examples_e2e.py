@@ -20,7 +20,7 @@ pytestmark = pytest.mark.emulator_only
 UTC = dt.UTC
 NY = ZoneInfo("America/New_York")
 CHICAGO = ZoneInfo("America/Chicago")
-FAILOVER = "execute set continue_on_fail=true"  # before a call's first bridge: failover
+FAILOVER = "api uuid_setvar UUID continue_on_fail true"  # before a call's first bridge: failover
 END = "api uuid_kill UUID NORMAL_CLEARING"  # routing is over and the call is still parked
 
 

@@ -126,7 +126,7 @@ PARITY = {
 }
 
 
-FAILOVER = "execute set continue_on_fail=true"
+FAILOVER = "api uuid_setvar UUID continue_on_fail true"
 
 
 def without_the_end_of_routing(result: tuple, outcome) -> tuple:

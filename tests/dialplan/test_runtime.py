@@ -16,7 +16,7 @@ from . import pyhooks
 
 DEST = "Caller-Destination-Number"
 END = "api uuid_kill UUID NORMAL_CLEARING"  # routing is over and the call is still parked
-FAILOVER = "execute set continue_on_fail=true"  # before a call's first bridge
+FAILOVER = "api uuid_setvar UUID continue_on_fail true"  # before a call's first bridge
 
 
 async def test_every_matching_route_runs_in_file_order_until_stop():
@@ -503,3 +503,22 @@ async def test_hangup_and_a_final_respond_end_the_call_themselves():
     assert r.outcome.cause == "USER_BUSY"
     r = await route('route { respond(183) playback("ring.wav") }', {})  # not final
     assert r.lines == ["execute respond 183", "execute playback ring.wav", END]
+
+
+async def test_failover_false_is_freeswitchs_own_rule():
+    # no continue_on_fail from switchy: a failed bridge hangs the call up on FreeSWITCH
+    r = await route('route { bridge("sofia/gateway/gw/1", failover=false) playback("x.wav") }', {})
+    assert r.lines == ["execute bridge sofia/gateway/gw/1", "execute playback x.wav", END]
+    # after a bridge switchy let fail over, failover=false puts FreeSWITCH's rule back
+    text = 'route { bridge("sofia/gateway/a/1") bridge("sofia/gateway/b/1", failover=false) }'
+    r = await route(text, {})
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/a/1",
+                       "api uuid_setvar UUID continue_on_fail false",
+                       "execute bridge sofia/gateway/b/1", END]
+
+
+async def test_a_failure_the_dialplans_own_continue_on_fail_let_through_ends_normally():
+    busy = {"bridge": {"variable_originate_disposition": "USER_BUSY"}}
+    r = await route('route { bridge("sofia/gateway/gw/1") }', {"variable_continue_on_fail": "true"},
+                    completions=busy)
+    assert r.lines == ["execute bridge sofia/gateway/gw/1", END]  # as an XML extension ends

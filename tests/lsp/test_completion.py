@@ -113,8 +113,9 @@ def test_day_names_after_a_weekday_test():
 
 
 def test_declarations_at_the_top_and_inside_a_dialplan():
-    assert set(labels("|")) == {"route", "handler", "dialplan", "include", "select", "guard", "timezone"}
-    assert set(labels("dialplan p {\n    |\n}")) == {"route", "guard", "timezone"}
+    assert set(labels("|")) == {"route", "handler", "dialplan", "include", "select", "guard", "timezone",
+                                "hunt"}
+    assert set(labels("dialplan p {\n    |\n}")) == {"route", "guard", "timezone", "hunt"}
     route = item("|", "route")
     assert route.text_edit.new_text.startswith('route ${1:name} "${2:^pattern$}" {')
 

@@ -45,6 +45,7 @@ _DECLARATION_SNIPPETS = {
     "select": "select ${1:Caller-Context}",
     "guard": "guard ${1:Call-Direction} == \"${2:inbound}\"",
     "timezone": 'timezone "${1:Europe/Berlin}"',
+    "hunt": "hunt",
 }
 _STATEMENT_SNIPPETS = {
     "if": "if ${1:condition} {\n\t$0\n}",
@@ -246,7 +247,7 @@ def _declarations(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
 
 def _statements(items: _Items, analysis: Analysis, cursor: Cursor) -> None:
     _callables(items, analysis)
-    for word in ("if", "elif", "else", "stop", "return"):
+    for word in ("if", "elif", "else", "stop", "return", "inline"):
         if cursor.accepts_text(word):
             items.add(word, types.CompletionItemKind.Keyword, "keyword",
                       snippet=_STATEMENT_SNIPPETS.get(word), detail=KEYWORD_DOCS.get(word))

@@ -21,6 +21,7 @@ from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS, MONTHS, WEEKDAYS
 from switchy.dialplan.frontend.checker import assigned_names
 from switchy.dialplan.frontend.parser import tokens
+from switchy.dialplan.language import DECLARATIONS
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.convert import units
 from switchy_lsp.cursor import literals
@@ -74,7 +75,7 @@ def semantic_tokens(analysis: Analysis) -> list[int]:
 # Lines that start a declaration: the text is lexed piece by piece between them, and each
 # piece is remembered, so an edit re-lexes one piece. (No token spans two lines, so a piece
 # starting at a line start lexes exactly as it does inside the whole text.)
-_PIECE = re.compile(r"^(?:route|handler|dialplan|include|select|guard|timezone)\b", re.MULTILINE)
+_PIECE = re.compile(rf"^(?:{'|'.join(DECLARATIONS)})\b", re.MULTILINE)
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:

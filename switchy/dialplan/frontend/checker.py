@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from switchy.dialplan import ast, headers, patterns, timeofday
@@ -49,6 +49,12 @@ class Scope:
                      self.captures_known, True, self.owner)
 
 
+def _built_pattern(cond: ast.Expr) -> bool:
+    """Does ``cond`` match a regex only known at run time (an f-string, a function's value)?"""
+    return any(isinstance(n, ast.Compare) and n.op in ("=~", "!~") and not isinstance(n.right, ast.Str)
+               for n in ast.walk(cond))
+
+
 class Checker:
     def __init__(self, program: Program):
         self.program = program
@@ -56,6 +62,7 @@ class Checker:
         self.handlers: dict[str, ast.Handler] = {}
         self.calls: dict[str | None, set[str]] = {}  # handler (None: routes) -> callees
         self.current_handler: str | None = None
+        self.hunting: bool | None = False  # in a `hunt` dialplan (None: a handler, unknown)
 
     def emit(self, code: str, message: str, span: ast.Span, **kw) -> None:
         self.out.append(dg.make(code, message, span, **kw))
@@ -134,7 +141,9 @@ class Checker:
         scope.names = seen | assigned_names(handler.body)
         self.current_handler = handler.name.name
         self.calls.setdefault(handler.name.name, set())
+        self.hunting = None
         self.block(handler.body, scope)
+        self.hunting = False
         self.current_handler = None
 
     def check_dialplan(self, dialplan: ast.Dialplan) -> None:
@@ -147,6 +156,11 @@ class Checker:
             if isinstance(tz.value, ast.Str) and timeofday.resolve_timezone(tz.value.value) is None:
                 self.emit("SWR404", f"unknown time zone {tz.value.value!r}: use an IANA name "
                           "such as 'Europe/Berlin' or an offset such as '+02:00'", tz.value.span)
+        hunts = dialplan.hunts
+        for extra in hunts[1:]:
+            self.emit("SWR207", "`hunt` is given twice in this dialplan", extra.span,
+                      related=(dg.Related(hunts[0].span, "first here"),))
+        self.hunting = bool(hunts)
         for guard in dialplan.guards:
             self.expr(guard.condition, Scope("guard"))
         names: dict[str, ast.Route] = {}
@@ -160,6 +174,7 @@ class Checker:
                 else:
                     names[route.name.name] = route
             self.check_route(route)
+        self.hunting = False
         self.check_shadowing(dialplan)
 
     def check_route(self, route: ast.Route) -> None:
@@ -204,6 +219,8 @@ class Checker:
 
     def statement(self, stmt: ast.Stmt, scope: Scope) -> None:
         if isinstance(stmt, ast.CallStmt):
+            if stmt.inline:
+                self.check_inline(stmt)
             self.call(stmt.call, scope, statement=True)
         elif isinstance(stmt, ast.Assign):
             self.warn_hides_builtin(stmt.target)
@@ -213,14 +230,27 @@ class Checker:
                 self.expr(branch.condition, scope)
                 groups, named = self.condition_captures(branch.condition)
                 inner = scope.with_captures(groups, named) if groups or named else scope
+                if _built_pattern(branch.condition):  # a regex made at run time: any group may exist
+                    inner = replace(inner, captures_known=False, has_pattern=True)
                 self.block(branch.body, inner)
             if stmt.orelse is not None:
                 self.block(stmt.orelse, scope)
+
+    def check_inline(self, stmt: ast.CallStmt) -> None:
+        name = stmt.call.name
+        if isinstance(stmt.call.callee, ast.PyRef) or callee(name, self.handlers) is not Callee.ACTION:
+            self.emit("SWR218", f"`inline` sends one action at once; {name}() is not an action",
+                      stmt.span)
+        elif self.hunting is False:
+            self.emit("SWR219", "`inline` has no effect here: this dialplan sends every action "
+                      "at once (only a `hunt` dialplan queues them)", stmt.span)
 
     def ends(self, stmt: ast.Stmt) -> bool:
         """Does control never continue past ``stmt`` (stop, return, hangup, transfer...)?"""
         if isinstance(stmt, ast.Stop | ast.Return):
             return True
+        if self.hunting and isinstance(stmt, ast.CallStmt) and not stmt.inline:
+            return False  # queued: routing goes on, the action is sent after the last route
         if isinstance(stmt, ast.CallStmt) and isinstance(stmt.call.callee, ast.Ident):
             action = ACTIONS.get(stmt.call.callee.name)
             return bool(action and action.ends_call)

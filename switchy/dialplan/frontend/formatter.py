@@ -137,6 +137,8 @@ class _Printer:
             self.line(depth, f"guard {self.expr(item.condition)}", item.span.end_line)
         elif isinstance(item, ast.Timezone):
             self.line(depth, f"timezone {self.expr(item.value)}", item.span.end_line)
+        elif isinstance(item, ast.Hunt):
+            self.line(depth, "hunt", item.span.end_line)
         elif isinstance(item, ast.Dialplan):
             self.lines.append(f"{pad}dialplan {item.name.name} {{" + self.trailing(item.span.line))
             self.last_line = item.span.line
@@ -204,7 +206,7 @@ class _Printer:
         elif isinstance(stmt, ast.Assign):
             self.line(depth, f"{stmt.target.name} = {self.expr(stmt.value)}", end)
         elif isinstance(stmt, ast.CallStmt):
-            self.call_line(pad, stmt.call, depth, end)
+            self.call_line(pad + ("inline " if stmt.inline else ""), stmt.call, depth, end)
         elif isinstance(stmt, ast.If):
             for i, branch in enumerate(stmt.branches):
                 keyword = "if" if i == 0 else "} elif"

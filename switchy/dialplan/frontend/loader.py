@@ -129,7 +129,7 @@ class _Loader:
                 self.program.handlers.append(item)
             elif isinstance(item, ast.Select):
                 self.program.selects.append(item)
-            elif isinstance(item, ast.Guard | ast.Timezone | ast.Route):
+            elif isinstance(item, ast.Guard | ast.Timezone | ast.Hunt | ast.Route):
                 if self.default_span is None:
                     self.default_span = item.span
                 self.default_items.append(item)

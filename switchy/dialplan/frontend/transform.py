@@ -117,6 +117,10 @@ class ToAst(Transformer):
         return ast.Timezone(children[0], span=self._span(meta))
 
     @v_args(meta=True)
+    def hunt(self, meta, children):
+        return ast.Hunt(span=self._span(meta))
+
+    @v_args(meta=True)
     def route(self, meta, children):
         name, pattern, when, body = children
         block = body if isinstance(body, ast.Block) else None
@@ -159,6 +163,10 @@ class ToAst(Transformer):
     @v_args(meta=True)
     def call_stmt(self, meta, children):
         return ast.CallStmt(children[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def inline_stmt(self, meta, children):
+        return ast.CallStmt(children[0], inline=True, span=self._span(meta))
 
     @v_args(meta=True)
     def stop_stmt(self, meta, children):

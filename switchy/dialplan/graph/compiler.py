@@ -18,7 +18,8 @@ Every node has
 
 Node kinds and their own attributes
     ``select``    the program's entry: ``header``; one ``select`` edge per dialplan
-    ``dialplan``  a dialplan's entry: ``name``, ``timezone`` (an ``ast.Expr`` or None)
+    ``dialplan``  a dialplan's entry: ``name``, ``timezone`` (an ``ast.Expr`` or None),
+                  ``hunt`` (True: actions are queued and sent after the last route)
     ``guard``     ``expr``; edges ``match`` (holds) / ``no-match`` (to ``reject``)
     ``reject``    hang up with ``cause`` (``NO_ROUTE_DESTINATION``): a guard failed
     ``table``     the route index of a dialplan with many routes: ``index`` (a
@@ -35,7 +36,8 @@ Node kinds and their own attributes
     ``condition`` ``expr``, ``role`` (``when`` | ``if`` | ``elif``), ``binds``
                   (True when its ``=~`` captures apply in its ``then`` block);
                   edges ``then`` / ``else``
-    ``action``    ``action`` (name in the action table), ``args`` (``ast.Arg`` list)
+    ``action``    ``action`` (name in the action table), ``args`` (``ast.Arg`` list),
+                  ``inline`` (True: sent at once even in a ``hunt`` dialplan)
     ``call``      a handler call: ``target`` (handler name), ``args``; edges ``call``
                   (to the handler's entry) and ``next`` (where it returns to)
     ``python``    the escape hatch: ``ref`` ("pkg.mod:func"), ``args``
@@ -160,7 +162,7 @@ class _Compiler:
         self.owner = _Owner(name, None)
         tzs = dp.timezones
         entry = self.node(Kind.DIALPLAN, f"dialplan {name}", dp.name.span, name=name,
-                          timezone=tzs[0].value if tzs else None)
+                          timezone=tzs[0].value if tzs else None, hunt=bool(dp.hunts))
         exits: list[Exit] = [(entry, Edge.NEXT)]
         reject = None
         for guard in dp.guards:
@@ -253,7 +255,7 @@ class _Compiler:
 
     def statement(self, stmt: ast.Stmt) -> tuple[int, list[Exit]]:
         if isinstance(stmt, ast.CallStmt):
-            return self.call(stmt.call, stmt.span)
+            return self.call(stmt.call, stmt.span, inline=stmt.inline)
         if isinstance(stmt, ast.Stop):
             return self.node(Kind.STOP, "stop", stmt.span), []
         if isinstance(stmt, ast.Return):
@@ -298,7 +300,7 @@ class _Compiler:
         assert entry is not None
         return entry, exits
 
-    def call(self, call: ast.Call, span: ast.Span) -> tuple[int, list[Exit]]:
+    def call(self, call: ast.Call, span: ast.Span, inline: bool = False) -> tuple[int, list[Exit]]:
         label = self.source(call.span) or call.name
         if isinstance(call.callee, ast.PyRef):
             n = self.node(Kind.PYTHON, label, span, ref=call.callee.name, args=call.args)
@@ -310,7 +312,8 @@ class _Compiler:
             self.edge(n, self.handler_entry(name), Edge.CALL)
             return n, [(n, Edge.NEXT)]
         if kind is Callee.ACTION:
-            n = self.node(Kind.ACTION, label, span, action=name, args=call.args)
+            n = self.node(Kind.ACTION, ("inline " if inline else "") + label, span, action=name,
+                          args=call.args, inline=inline)
             return n, [(n, Edge.NEXT)]
         raise CompileError(f"{span}: unknown action or handler {name!r}")
 

@@ -12,12 +12,13 @@ rejected it, no route matched (hung up ``NO_ROUTE_DESTINATION``), or an error hu
 (``NORMAL_TEMPORARY_FAILURE``, as the Python Router does). A command refused because
 the channel is already gone ends the routing quietly.
 
-When the routes are done and the call is still parked under switchy's control, it is
-hung up the way FreeSWITCH ends an XML extension (the rules are in ``language``): with
-``NORMAL_CLEARING``, or the cause of the bridge that was the last action — unless that
-last action was ``park()``, or the call left (a transfer, a deflect) or is gone. Before
-a call's first ``bridge`` the runtime sets ``continue_on_fail``, so a failed bridge
-returns and the statements after it are the failover.
+When the routes are done (a ``hunt`` dialplan's queued actions sent) and the call is
+still parked under switchy's control, it is hung up the way FreeSWITCH ends an XML
+extension (the rules are in ``language``): with ``NORMAL_CLEARING``, or the cause of the
+bridge that was the last action — unless that last action was ``park()``, or the call
+left (a transfer, a deflect) or is gone. Before a call's first ``bridge`` the runtime
+sets ``continue_on_fail``, so a failed bridge returns and the statements after it are
+the failover.
 
 The Python escape hatch calls ``f(sess, match, router, **kwargs)`` with this Runtime as
 ``router`` (it has ``StopRouting``, ``now()`` and ``rng`` like the Python Router); a
@@ -42,7 +43,7 @@ import networkx as nx
 
 from switchy.causes import final_response, sip_to_cause
 from switchy.dialplan import ast, patterns, timeofday
-from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
+from switchy.dialplan.actions import ACTIONS, REQUIRED, Action, bind
 from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
 from switchy.dialplan.language import (
     BRIDGE,
@@ -53,7 +54,7 @@ from switchy.dialplan.language import (
     bridge_cause,
 )
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
-from switchy.routing import ERROR_CAUSE, Result, StopRouting
+from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
 from switchy.session import CommandFailed, Session
 from switchy.workers import Workers
 
@@ -215,11 +216,15 @@ class _CallRun:
         self._now: dt.datetime | None = None
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
+        self.hunt = False  # a `hunt` dialplan: actions are queued until every route was tried
+        self.queue: list[tuple[int, dict, Action, dict[str, Any], Callable[[], Any]]] = []
+        self.overrides: dict[str, str] = {}  # headers an execute_extension routes with
+        self.nested = 0  # execute_extension depth
+        self.left = False  # a command sent the call away from switchy's park (read when sent)
         self.parks = sess.parks  # a new CHANNEL_PARK means a new routing has the call
-        self.moved = False  # a command sent the call away from switchy's park
         self.keep = False  # the last action was park()
         self.ended_by_us = False  # a hangup (or a final respond) was sent
-        self.failover_set = False  # continue_on_fail is set on the call
+        self.failover: bool | None = None  # what switchy set continue_on_fail to (None: nothing)
         self.last_bridge_cause: str | None = None  # the last action was a bridge that ended so
         self.handlers = {
             Kind.SELECT: self._select, Kind.DIALPLAN: self._dialplan, Kind.GUARD: self._guard,
@@ -240,6 +245,8 @@ class _CallRun:
             except StopRouting:
                 out.stopped = True
                 self.step("stopped by Python (StopRouting)")
+            if self.hunt:
+                await self.flush()
             await self.finish()
         except CommandFailed as exc:
             if self.channel_gone(exc):
@@ -259,8 +266,8 @@ class _CallRun:
         out, sess = self.outcome, self.sess
         if out.result is not Result.ROUTED:
             return
-        if self.left():
-            out.left = True
+        if self.has_left():
+            out.left = out.stopped = True
             self.step("the call left switchy's routing")
             return
         if self.keep:
@@ -271,13 +278,14 @@ class _CallRun:
             return
         cause = self.last_bridge_cause or END_OF_ROUTING_CAUSE
         out.cause, out.hung_up_at_end = cause, True
+        self.node, self.attrs = -1, {}
         self.step(f"routing is over: hang up {cause}")
         await sess.hangup(cause)
 
-    def left(self) -> bool:
+    def has_left(self) -> bool:
         """The call left switchy's routing: a command sent it away, or it parked again
         (and a new routing has it)."""
-        return self.moved or self.sess.moved or self.sess.parks != self.parks
+        return self.left or self.sess.moved or self.sess.parks != self.parks
 
     def channel_gone(self, exc: Exception) -> bool:
         message = str(exc)
@@ -337,6 +345,7 @@ class _CallRun:
         return dialplans[name]
 
     async def _dialplan(self, node: int, attrs: dict) -> int | None:
+        self.hunt = bool(attrs.get("hunt"))
         tz_expr = attrs["timezone"]
         note = ""
         if tz_expr is not None:
@@ -362,6 +371,9 @@ class _CallRun:
 
     async def _end(self, node: int, attrs: dict) -> int | None:
         out = self.outcome
+        if self.hunt or self.nested:
+            self.step(f"every route tried; {len(self.queue)} action(s) queued")
+            return None
         if out.routes:
             self.step("done")
             return None
@@ -373,7 +385,7 @@ class _CallRun:
     async def _table(self, node: int, attrs: dict) -> int | None:
         index = attrs["index"]
         routes = attrs["routes"]
-        get = self.sess.get
+        get = self.get
         key = index.values(get)
         candidates = index.candidates(key)
         self.step(f"{len(candidates)} candidate route(s) of {attrs['count']}")
@@ -395,7 +407,7 @@ class _CallRun:
     async def _match(self, node: int, attrs: dict) -> int | None:
         m = None
         if attrs["pattern"] is not None:
-            value = self.sess.get(attrs["field"])
+            value = self.get(attrs["field"])
             m = route_regex(attrs).match(value) if value is not None else None
             if m is None:
                 self.step("no match" if value is not None else f"no {attrs['field']}")
@@ -475,7 +487,7 @@ class _CallRun:
         positional, keywords = await self.arguments(attrs["args"])
         result = await self.rt.call_python(attrs["ref"], self.sess, self.current_match(),
                                            positional, dict(keywords))
-        if result is True or self.left():
+        if result is True or self.has_left():
             self.outcome.stopped = True
             self.step("returned True: no further routes" if result is True
                       else "the call left switchy's routing")
@@ -502,27 +514,113 @@ class _CallRun:
             getattr(sess.log, values["level"])("%s", values["message"])
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node][Edge.NEXT]
-        if action.name == BRIDGE and not self.failover_set and not self.ended_by_us:
-            self.failover_set = True  # (a call the route hung up is refused the bridge anyway)
-            if sess.get(f"variable_{FAILOVER_VARIABLE[0]}") is None:  # else the dialplan's own
-                await sess.setvar(*FAILOVER_VARIABLE)
         if action.kind == "mapping":
-            command = sess.setvars({k: as_text(v) for k, v in bound.extra.items()})
+            extra = {k: as_text(v) for k, v in bound.extra.items()}
+
+            def send() -> Any:
+                return sess.setvars(extra)
+        elif action.kind == "rehunt":
+            def send() -> Any:
+                return self.rehunt(values["extension"], values["context"])
         else:
-            command = getattr(sess, action.method)(**values)
-        self.moved = self.moved or sess.moved  # read when issued: a new park resets it
-        self.step("the call leaves switchy's routing" if self.moved else "")
-        result = await command
-        self.keep = action.name == KEEPS_THE_CALL
-        self.last_bridge_cause = bridge_cause(result) if action.name == BRIDGE else None
-        if self.left():
+            sent = {p.name: values[p.name] for p in action.params if not p.runtime}
+
+            def send() -> Any:
+                return getattr(sess, action.method)(**sent)
+        if self.hunt and not attrs.get("inline"):
+            self.queue.append((node, attrs, action, values, send))
+            self.step("queued: sent after the last route")
+            return self.edges[node]["next"]
+        if await self.perform(action, values, send):
             self.outcome.stopped = True
             return None
+        return self.edges[node][Edge.NEXT]
+
+    async def perform(self, action: Action, values: dict[str, Any],
+                      send: Callable[[], Any], note: str = "") -> bool:
+        """Send one action and await FreeSWITCH's confirmation; True when the call has
+        left switchy's routing. What the end of routing needs to know is noted here:
+        whether it was park(), a bridge (and its cause), a hangup."""
+        sess = self.sess
+        if action.name == BRIDGE and not self.ended_by_us:  # (else refused anyway)
+            await self.set_failover(values["failover"])
+        command = send()
+        self.left = self.left or sess.moved  # read when sent: a new park resets it
+        self.step("; ".join(filter(None, [note, "the call leaves switchy's routing"
+                                          if self.left else ""])))
+        result = await command
+        if action.kind == "rehunt":  # its own actions said how the call stands
+            return self.has_left()
+        self.keep = action.name == KEEPS_THE_CALL
+        self.last_bridge_cause = bridge_cause(result, failover=bool(self.failover)) \
+            if action.name == BRIDGE else None
         final = final_response(values["code"]) if action.name == "respond" else None
         if action.name == "hangup" or final is not None:  # the call ends: nothing to hang up
             self.ended_by_us = True
             self.outcome.cause = values["cause"] if final is None else sip_to_cause(final)
-        return self.edges[node][Edge.NEXT]
+        return self.has_left()
+
+    async def set_failover(self, wanted: bool) -> None:
+        """Before a bridge: ``continue_on_fail`` as the bridge's ``failover`` asks, unless
+        the dialplan set it itself (then FreeSWITCH applies the dialplan's value)."""
+        name, value = FAILOVER_VARIABLE
+        if self.failover is None and self.sess.get(f"variable_{name}") is not None:
+            return
+        if wanted and self.failover is not True:
+            await self.sess.api(f"uuid_setvar {self.sess.uuid} {name} {value}")
+            self.failover = True
+        elif not wanted and self.failover:
+            await self.sess.api(f"uuid_setvar {self.sess.uuid} {name} false")
+            self.failover = False
+
+    async def flush(self) -> None:
+        """The end of a ``hunt``: send what the routes queued, in order (``finish`` then
+        hangs up as FreeSWITCH does when an extension's applications run out). Nothing
+        queued is no route (``NO_ROUTE_DESTINATION``), even if a route matched."""
+        out = self.outcome
+        if not self.queue:
+            out.result, out.cause = Result.NO_ROUTE, NO_ROUTE_CAUSE
+            self.step("nothing queued: no route")
+            await self.sess.hangup(NO_ROUTE_CAUSE)
+            return
+        await self.send_queue()  # then ``finish`` ends the call as the extension would
+
+    async def send_queue(self) -> None:
+        """Send the queued actions in order; a transfer or deflect ends it."""
+        for node, attrs, action, values, send in self.queue:
+            self.node, self.attrs = node, attrs
+            if await self.perform(action, values, send, "sent"):
+                return
+
+    async def rehunt(self, extension: str, context: str | None) -> None:
+        """``execute_extension``: route the call again as if it had dialled ``extension``
+        (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
+        if "${" in extension:
+            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+                                        ok_if=lambda _reply: True)
+            extension = str(reply).rstrip("\n")
+        name = context or self.outcome.dialplan or ""
+        entry = self.rt.graph.graph["dialplans"].get(name)
+        if entry is None:
+            raise EvalError(f"execute_extension: no dialplan {name!r}")
+        if self.nested >= MAX_DEPTH:
+            raise EvalError(f"execute_extension nests more than {MAX_DEPTH} deep")
+        saved = (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz,
+                 self._now, self.outcome.stopped, self.node, self.attrs)
+        self.queue, self.stack = [], []
+        self.overrides = {**self.overrides, "Caller-Destination-Number": extension}
+        self.nested += 1
+        self.step(f"route {extension!r} through dialplan {name}")
+        try:
+            await self.walk(entry, one_route=False)
+            if self.hunt:
+                await self.send_queue()
+        except StopRouting:
+            pass
+        finally:
+            self.nested -= 1
+            (self.queue, self.hunt, self.overrides, self.frame, self.stack, self.tz, self._now,
+             self.outcome.stopped, self.node, self.attrs) = saved
 
     # -- arguments, captures ---------------------------------------------------------------
 
@@ -554,8 +652,16 @@ class _CallRun:
             return True, local_values[name]
         return False, None
 
-    def header(self, name: str) -> str | None:
+    def get(self, name: str) -> str | None:
+        """A header of the call (as an execute_extension routes it)."""
+        if self.overrides:
+            value = self.overrides.get(name)
+            if value is not None:
+                return value
         return self.sess.get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.get(name)
 
     def builtin(self, name: str) -> Any:
         if name == "inbound":
@@ -592,7 +698,7 @@ class _CallRun:
         if name == "random":
             return self.rt.rng.random()
         if name == "header":
-            return self.sess.get(as_text(args[0])) if args else None
+            return self.get(as_text(args[0])) if args else None
         raise EvalError(f"unknown function {name}()")
 
     async def python(self, ref: str, args: list[Any], kwargs: dict[str, Any]) -> Any:

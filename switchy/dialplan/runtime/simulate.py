@@ -15,10 +15,17 @@ from switchy.recording import RecordingController, simulated_session
 
 
 async def simulate(graph, headers: dict[str, str], *, clock: Clock | None = None,
-                   seed: int | None = None, transcript: Transcript | None = None) -> RoutingOutcome:
-    """Route one simulated call; the transcript (if any) sees every step and command."""
-    controller = RecordingController()
+                   seed: int | None = None, transcript: Transcript | None = None,
+                   controller: RecordingController | None = None) -> RoutingOutcome:
+    """Route one simulated call; the transcript (if any) sees every step and command.
+
+    ``controller``: what receives the commands (default: one that only records them; a
+    dialplan test passes a model of the node, which is told the call's Session)."""
+    controller = controller or RecordingController()
     sess = simulated_session(headers, controller)
+    attach = getattr(controller, "attach", None)
+    if attach is not None:
+        attach(sess)
     runtime = Runtime(graph, clock=clock, seed=seed, python_threads=0)
     if transcript is not None:
         transcript.begin(sess.uuid, headers, controller)

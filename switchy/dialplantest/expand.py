@@ -1,0 +1,212 @@
+"""FreeSWITCH's ``${...}`` expansion, for the node model: what an application's data
+becomes when FreeSWITCH runs it.
+
+``${name}`` reads a channel variable, else a caller-profile field, else a global variable,
+else nothing; ``${name:offset[:length]}`` takes part of it; ``${api(args)}`` and
+``${api args}`` call an API command, of which the model knows the ones dialplans use in
+data and fields: ``cond``, ``regex``, ``db``, ``eval``, ``expand``. Expansions nest
+(``${a_${b}}``). An API the model does not know expands to ``-ERR`` and is recorded, so a
+test shows it rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from switchy.dialplan import patterns
+from switchy.xmlimport.regex import RegexError, translate
+from switchy.xmlimport.translate import fs_substitution_tokens
+
+MAX_DEPTH = 100
+
+
+class Lookups:
+    """Where names are looked up, and the APIs' state (the node's db)."""
+
+    def __init__(self, variables: Mapping[str, str], profile: Mapping[str, str],
+                 globals_: Mapping[str, str], db: dict[str, str],
+                 unknown: Callable[[str], None] | None = None) -> None:
+        self.variables = variables
+        self.profile = profile
+        self.globals = globals_
+        self.db = db
+        self.unknown = unknown or (lambda name: None)
+
+    def value(self, name: str) -> str:
+        if name in self.variables:
+            return self.variables[name]
+        if name.lower() in self.profile:
+            return self.profile[name.lower()]
+        return self.globals.get(name, "")
+
+
+def expand(text: str, env: Lookups, depth: int = 0) -> str:
+    """``text`` as FreeSWITCH expands it (``switch_channel_expand_variables``)."""
+    if "$" not in text or depth > MAX_DEPTH:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] == "$":
+            out.append("$")
+            i += 2
+            continue
+        if ch == "$" and text.startswith("${", i):
+            end = _closing(text, i + 1)
+            if end is None:
+                out.append(text[i:])
+                break
+            out.append(_one(text[i + 2:end], env, depth + 1))
+            i = end + 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _closing(text: str, open_at: int) -> int | None:
+    depth = 0
+    for j in range(open_at, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _one(inner: str, env: Lookups, depth: int) -> str:
+    inner = expand(inner, env, depth)
+    paren = inner.find("(")
+    space = inner.find(" ")
+    if paren > 0 and inner.endswith(")") and (space == -1 or paren < space):
+        return api(inner[:paren], inner[paren + 1:-1], env, depth)
+    if space > 0:
+        return api(inner[:space], inner[space + 1:], env, depth)
+    m = re.fullmatch(r"([^:\[]+)(?::(-?\d+)(?::(\d+))?)?", inner)
+    if not m:
+        return ""
+    value = env.value(m.group(1))
+    if m.group(2) is not None:
+        start = int(m.group(2))
+        if start < 0:
+            start = max(len(value) + start, 0)
+        value = value[start:]
+        if m.group(3) is not None:
+            value = value[:int(m.group(3))]
+    return value
+
+
+def api(name: str, args: str, env: Lookups, depth: int = 0) -> str:
+    """An API command's output, for the commands the model knows."""
+    if name == "cond":
+        return cond(args)
+    if name == "regex":
+        return regex_api(args)
+    if name == "db":
+        return db_api(args, env.db)
+    if name in ("eval", "expand"):
+        return expand(args, env, depth + 1)
+    env.unknown(name)
+    return "-ERR"
+
+
+_COND_OPS = ("!=", "<>", ">=", "<=", "==", ">", "<", "=")
+
+
+def _is_number(text: str) -> bool:
+    return re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)", text) is not None
+
+
+def cond(args: str) -> str:
+    """mod_commands ``cond``: ``A op B ? yes : no``; ``-ERR`` when it cannot be read."""
+    question = args.find("?")
+    if question == -1:
+        return "-ERR"
+    test, rest = args[:question], args[question + 1:]
+    yes, colon, no = rest.partition(":")
+    if not colon:
+        return "-ERR"
+    a = test.lstrip(" \t")
+    if a.startswith("'"):
+        close = a.find("'", 1)
+        if close == -1:
+            return "-ERR"
+        left, expr = a[1:close], a[close + 1:]
+        left_quoted = True
+    else:
+        space = a.find(" ")
+        left, expr = (a[:space], a[space + 1:]) if space != -1 else (a, "")
+        left_quoted = False
+    expr = expr.lstrip(" ")
+    op = next((o for o in _COND_OPS if expr.startswith(o)), None)
+    if op is None:
+        return "-ERR"
+    right = expr[len(op):].strip()
+    right_quoted = right.startswith("'") and right.endswith("'") and len(right) > 1
+    if right_quoted:
+        right = right[1:-1]
+    left = left.strip()
+    numeric = not left_quoted and not right_quoted and _is_number(left) and _is_number(right)
+    a_v: float | str = float(left) if numeric else left
+    b_v: float | str = float(right) if numeric else right
+    result = {
+        "==": a_v == b_v, "=": a_v == b_v, "!=": a_v != b_v, "<>": a_v != b_v,
+        ">": a_v > b_v, "<": a_v < b_v, ">=": a_v >= b_v, "<=": a_v <= b_v,  # type: ignore[operator]
+    }[op]
+    return (yes if result else no).strip()
+
+
+def regex_api(args: str) -> str:
+    """mod_commands ``regex DATA|RE[|SUBST]``: the substitution (``%N`` captures), the data
+    itself when it does not match, or true/false without a substitution."""
+    delim = "|"
+    m = re.match(r"m:(.):", args)
+    if m:
+        delim, args = m.group(1), args[m.end():]
+    parts = args.split(delim)
+    if len(parts) < 2:
+        return "-ERR"
+    data, expression = parts[0], parts[1]
+    subst = delim.join(parts[2:]) if len(parts) > 2 else None
+    try:
+        pattern = translate(expression, whole_match=subst is not None and "%0" in subst)
+    except RegexError:
+        return "-ERR"
+    static = pattern.static
+    match = patterns.match(static, data) if static is not None else None
+    if match is None:
+        return data if subst is not None else "false"
+    if subst is None:
+        return "true"
+    out = []
+    for tok in fs_substitution_tokens(subst.replace("%", "$")):
+        if isinstance(tok, str):
+            out.append(tok)
+            continue
+        group = tok + (1 if pattern.shifted else 0)
+        if group <= (match.re.groups or 0):
+            out.append(match.group(group) or "")
+    return "".join(out)
+
+
+def db_api(args: str, db: dict[str, str]) -> str:
+    """mod_db ``db select|insert|delete|exists/realm/key[/value]``."""
+    parts = args.split("/")
+    if len(parts) < 3:
+        return "-ERR"
+    verb, key = parts[0], f"{parts[1]}/{parts[2]}"
+    if verb == "select":
+        return db.get(key, "")
+    if verb == "exists":
+        return "true" if key in db else "false"
+    if verb == "insert" and len(parts) > 3:
+        db[key] = "/".join(parts[3:])
+        return "+OK"
+    if verb == "delete":
+        db.pop(key, None)
+        return "+OK"
+    return "-ERR"
