@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-python test-ext lint bench clean system-deps
+.PHONY: demo test test-python test-ext lint bench clean system-deps wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,12 @@ test: $(STAMP) system-deps test-ext
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
-## system-deps: Debian packages the tests need (graphviz's dot; chromium for the extension's preview)
+## system-deps: Debian packages the tests need (graphviz's dot; chromium for the extension's preview;
+## neovim for the editor tests of docs/editors.md)
 system-deps:
 	@need=""; command -v dot >/dev/null 2>&1 || need="$$need graphviz"; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v nvim >/dev/null 2>&1 || need="$$need neovim"; \
 	[ -z "$$need" ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; \
@@ -33,6 +35,10 @@ system-deps:
 ## test-ext: build and test the VS Code extension (tsc, bundle, unit and grammar tests, switchy.vsix)
 test-ext:
 	cd vscode-ext && npm ci --no-audit --no-fund && npm test
+
+## wheel: build dist/switchy_cluster-VERSION-py3-none-any.whl (pip install it anywhere)
+wheel: $(STAMP)
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

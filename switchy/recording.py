@@ -66,17 +66,18 @@ class RecordingController:
 
 
 def simulated_session(headers: Mapping[str, str], controller: RecordingController | None = None) -> Session:
-    """A Session for a call parked with ``headers`` (sensible defaults for the rest)."""
-    values = {
-        "Event-Name": "CHANNEL_PARK",
-        "Unique-ID": SIMULATED_UUID,
-        "Call-Direction": "inbound",
-        "Channel-State": "CS_EXECUTE",
-        "Channel-Call-State": "RINGING",
-        "Answer-State": "ringing",
-        "Caller-Context": "default",
-        "Caller-Destination-Number": "",
-        "Caller-Caller-ID-Number": "",
-    }
+    """A Session for a call parked with exactly ``headers``.
+
+    Nothing is assumed about the call: a header not in ``headers`` is absent, as on a
+    real event that lacks it (a guard on ``Call-Direction`` fails for a call that has
+    none). Only the two facts of every park event are filled in when not given:
+    ``Event-Name: CHANNEL_PARK`` and the simulated call's ``Unique-ID``
+    (``SIMULATED_UUID``); ``PARK_FACTS`` names them for whoever prints the call.
+    """
+    values = dict(PARK_FACTS)
     values.update(headers)
     return Session(Event(values.items()), controller or RecordingController())
+
+
+# The headers every simulated call has unless given: what makes it a parked call at all.
+PARK_FACTS: dict[str, str] = {"Event-Name": "CHANNEL_PARK", "Unique-ID": SIMULATED_UUID}

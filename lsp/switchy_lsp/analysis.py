@@ -10,6 +10,7 @@ items it touched.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +22,12 @@ from pygls.uris import from_fs_path, to_fs_path
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.checker import check
-from switchy.dialplan.frontend.loader import Parse, Program, load_text
+from switchy.dialplan.frontend.loader import Parse, Program, load, load_text, swr_files
 from switchy.dialplan.frontend.parser import ParseResult, parse
 from switchy_lsp.convert import UTF16, LineIndex
 from switchy_lsp.names import Names
+
+log = logging.getLogger(__name__)
 
 Reader = Callable[[Path], str]
 
@@ -100,9 +103,39 @@ class Analysis:
         return Names(self.program, self.module)
 
 
+# A directory with more .swr files than this is not read as one program (a document
+# opened from a home directory must not walk the whole disk): its documents are checked
+# alone, and the log says so.
+DIRECTORY_FILE_LIMIT = 2000
+
+
 def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Parse = parse,
-            reader: Reader = _read, encoding: str = UTF16) -> Analysis:
-    """Load and check ``text`` as the document ``uri``. Never raises on any text."""
+            reader: Reader = _read, encoding: str = UTF16, scope: str = "file") -> Analysis:
+    """Load and check ``text`` as the document ``uri``. Never raises on any text.
+
+    ``scope`` "file": the document and its includes (``switchy check FILE``);
+    "directory": with every ``.swr`` file of its directory and below, the program
+    ``switchy check DIR`` reads."""
     file = file_for(uri)
-    program = load_text(text, file, reader=reader, parse_file=parse_file)
+    siblings = _directory_program(file) if scope == "directory" else None
+    if siblings is None:
+        program = load_text(text, file, reader=reader, parse_file=parse_file)
+    else:
+        if not any(str(p) == file for p in siblings):
+            siblings = sorted([*siblings, Path(file)])  # a new document not saved yet
+        program = load(siblings, reader=reader, overrides={file: text}, parse_file=parse_file)
     return Analysis(uri, version, file, text, program, check(program), encoding)
+
+
+def _directory_program(file: str) -> list[Path] | None:
+    """The files of the directory program ``file`` belongs to; None to check it alone."""
+    if file.startswith("<"):
+        return None
+    folder = Path(file).parent
+    if not folder.is_dir():
+        return None
+    found = swr_files(folder, DIRECTORY_FILE_LIMIT)
+    if found is None:
+        log.info("%s has more than %d .swr files: %s is checked alone", folder,
+                 DIRECTORY_FILE_LIMIT, file)
+    return found

@@ -23,6 +23,7 @@ from switchy.dialplan.frontend.incremental import IncrementalParser
 from switchy_lsp import __version__
 from switchy_lsp.analysis import Analysis, analyse, file_for, uri_for
 from switchy_lsp.convert import encoding_name
+from switchy_lsp.refusals import Refusal, quiet_refusal_tracebacks
 from switchy_lsp.settings import Settings
 
 log = logging.getLogger("switchy_lsp")
@@ -36,6 +37,7 @@ class SwitchyLanguageServer(LanguageServer):
         self.parser = IncrementalParser()
         self.analyses: dict[str, Analysis] = {}
         self.pending_checks: dict[str, asyncio.TimerHandle] = {}  # see features.diagnostics
+        quiet_refusal_tracebacks()
 
     # -- documents ------------------------------------------------------------------
 
@@ -74,7 +76,7 @@ class SwitchyLanguageServer(LanguageServer):
         gc.disable()  # the parser makes many small objects: collecting midway is wasted work
         try:
             fresh = analyse(uri, text, doc.version, parse_file=self.parser, reader=self.read,
-                            encoding=self.encoding)
+                            encoding=self.encoding, scope=self.settings.program)
         finally:
             if paused:
                 gc.enable()
@@ -100,6 +102,9 @@ class SwitchyLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source) -> None:
         # pygls shows every error outside a request as a pop-up; a language server that
         # nags on each keystroke is worse than one that logs.
+        if isinstance(error, Refusal):  # an answer, not a fault: one line
+            log.info("refused a request: %s", error.message)
+            return
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error,
                   exc_info=error)
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 LOG_LEVELS = ("error", "warning", "info", "debug")
+# switchy.program: what a document is checked with. "directory": the .swr files of its
+# directory and below, as `switchy check DIR` and `switchy run DIR` read them (so a
+# handler in a sibling file is known); "file": the document and its includes alone, as
+# `switchy check FILE`.
+PROGRAM_SCOPES = ("directory", "file")
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Settings:
     debounce_ms: int = 0
     # switchy.server.logLevel: what the server writes to stderr (the editor's output pane).
     log_level: str = "warning"
+    program: str = "directory"
 
     def update(self, options: Any) -> list[str]:
         """Take what ``options`` (the ``switchy`` object) sets; returns complaints."""
@@ -35,6 +41,12 @@ class Settings:
                 self.debounce_ms = int(value)
             else:
                 problems.append(f"switchy.diagnostics.debounce: expected milliseconds (0-10000), got {value!r}")
+        if "program" in options:
+            value = options["program"]
+            if value in PROGRAM_SCOPES:
+                self.program = value
+            else:
+                problems.append(f"switchy.program: expected one of {', '.join(PROGRAM_SCOPES)}, got {value!r}")
         server = options.get("server")
         if isinstance(server, dict) and "logLevel" in server:
             value = server["logLevel"]

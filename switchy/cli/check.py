@@ -1,4 +1,11 @@
-"""``switchy check FILE...``: diagnostics in the compiler style; exit 1 on errors."""
+"""``switchy check PATH...``: diagnostics in the compiler style; exit 1 on errors.
+
+Each argument is one program: a file with what it includes, or a directory's ``.swr``
+files together (what ``switchy run DIR`` runs). ``switchy check examples/*.swr`` checks
+every example on its own; ``--one-program`` reads all arguments as one, as ``run`` and
+``simulate`` do with several files. The language server sees a document the same way
+(``switchy.program``: its directory by default, see ``lsp/README.md``).
+"""
 
 from __future__ import annotations
 
@@ -14,23 +21,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "check", help="check .swr dialplans and report problems",
         description="Check .swr dialplans (files or directories) like a compiler: every "
-        "problem with file:line:col. Exit status 1 when there is an error.")
-    p.add_argument("paths", nargs="+", metavar="FILE", help=".swr file or directory")
+        "problem with file:line:col. Each argument is checked as a program of its own: a "
+        "file with its includes, a directory with all its .swr files together. Exit "
+        "status 1 when there is an error.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".swr file or directory")
+    p.add_argument("--one-program", action="store_true",
+                   help="read all the files and directories given as one program (as run and "
+                   "simulate do), not each on its own")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--quiet", "-q", action="store_true", help="only errors, no summary")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    program, diags = check_paths(args.paths)
+    groups = [args.paths] if args.one_program else [[path] for path in args.paths]
+    diags: list[dg.Diagnostic] = []
+    texts: dict[str, str] = {}
+    seen: set[tuple] = set()
+    for paths in groups:
+        program, found = check_paths(paths)
+        texts.update(program.texts)
+        for d in found:  # a file two arguments include is reported once
+            key = (d.span.file, d.span.line, d.span.column, d.code, d.message)
+            if key not in seen:
+                seen.add(key)
+                diags.append(d)
     if args.quiet:
         diags = [d for d in diags if d.is_error]
     if args.format == "json":
         print(dg.to_json(diags))
     else:
-        print_diagnostics(diags, program.texts, sys.stdout)
+        print_diagnostics(diags, texts, sys.stdout)
         if not args.quiet:
-            print(summary(diags, len(program.files)), file=sys.stderr)
+            print(summary(diags, len(texts)), file=sys.stderr)
     return 1 if any(d.is_error for d in diags) else 0
 
 

@@ -48,7 +48,7 @@ def table(title: str, headings: list[str], rows: list[list[object]]) -> list[str
 def print_summary(records: list[CallRecord], out: TextIO) -> None:
     by_route: Counter[str] = Counter()
     for r in records:
-        for route in r.routes or ["(no route ran)"]:
+        for route in r.routes or ["(no route matched)"]:
             by_route[route] += 1
     lines = [""]
     lines += table("calls per route", ["route", "calls"],

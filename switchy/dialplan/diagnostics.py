@@ -74,12 +74,14 @@ CODES: dict[str, Code] = {
         Code("SWR306", Severity.ERROR, "range outside `in`"),
         Code("SWR307", Severity.ERROR, "invalid comparison"),
         Code("SWR308", Severity.WARNING, "capture without a pattern"),
+        Code("SWR320", Severity.WARNING, "no routes"),
         Code("SWR401", Severity.ERROR, "time value out of range"),
         Code("SWR402", Severity.WARNING, "unknown header or variable"),
         Code("SWR403", Severity.ERROR, "unclosed ${"),
         Code("SWR404", Severity.ERROR, "unknown time zone"),
         Code("SWR405", Severity.ERROR, "invalid time test"),
         Code("SWR406", Severity.WARNING, "name hides a built-in"),
+        Code("SWR420", Severity.WARNING, "caller-profile variable not on parked events"),
     ]
 }
 

@@ -129,6 +129,29 @@ CHANNEL_VARIABLES = frozenset({
     "video_media_flow", "waitmsec", "waitsec", "waitusec", "write_codec", "write_rate",
 })
 
+# Caller-profile fields. FreeSWITCH's XML dialplan reads ``${caller_id_name}`` from the
+# channel's caller profile, but a parked channel's events carry these only as the
+# ``Caller-*`` header: no CHANNEL_PARK captured from a real FreeSWITCH (tests/esl/vectors/
+# real) has ``variable_caller_id_name``, so a test on it reads none and takes the wrong
+# branch. (``variable_uuid``, ``variable_direction`` and ``variable_channel_name`` are
+# on those events, so they are not here.) The checker points at the header (SWR420).
+PROFILE_HEADERS: dict[str, str] = {
+    "variable_caller_id_name": "Caller-Caller-ID-Name",
+    "variable_caller_id_number": "Caller-Caller-ID-Number",
+    "variable_orig_caller_id_name": "Caller-Orig-Caller-ID-Name",
+    "variable_orig_caller_id_number": "Caller-Orig-Caller-ID-Number",
+    "variable_callee_id_name": "Caller-Callee-ID-Name",
+    "variable_callee_id_number": "Caller-Callee-ID-Number",
+    "variable_destination_number": "Caller-Destination-Number",
+    "variable_context": "Caller-Context",
+    "variable_dialplan": "Caller-Dialplan",
+    "variable_username": "Caller-Username",
+    "variable_ani": "Caller-ANI",
+    "variable_network_addr": "Caller-Network-Addr",
+    "variable_source": "Caller-Source",
+    "variable_chan_name": "Caller-Channel-Name",
+}
+
 # Prefixes under which FreeSWITCH stores free-form data (SIP headers, user variables).
 FREE_FORM_PREFIXES = ("variable_sip_h_", "variable_sip_rh_", "variable_sip_ph_",
                       "variable_sip_bye_h_", "variable_sip_i_", "variable_DP_")
@@ -154,8 +177,10 @@ DOCS = {
     "variable_sip_to_user": "The user part of the SIP To header.",
     "variable_sofia_profile_name": "The sofia SIP profile the call arrived on.",
     "variable_sip_authorized": "true when the caller authenticated (digest).",
-    "variable_caller_id_name": "Caller name as the channel sees it.",
-    "variable_caller_id_number": "Caller number as the channel sees it.",
+    "variable_caller_id_name": "Not on a parked call's events (FreeSWITCH keeps it in the "
+    "caller profile): read Caller-Caller-ID-Name.",
+    "variable_caller_id_number": "Not on a parked call's events (FreeSWITCH keeps it in the "
+    "caller profile): read Caller-Caller-ID-Number.",
 }
 
 

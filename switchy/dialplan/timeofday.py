@@ -50,15 +50,24 @@ class FixedClock:
 
 
 def clock_at(when: str | dt.datetime) -> Clock:
-    """The clock of ``simulate --at`` (and the editor's simulate): a time without an offset
-    is a wall-clock time in the dialplan's zone, one with an offset a fixed instant.
-    ``ValueError`` for text that is not an ISO date and time."""
+    """The clock of ``simulate --at`` (and the editor's simulate), the one parser of a
+    call's time: a time alone is a wall-clock time in the dialplan's zone; one with an
+    offset (``2024-12-24T09:00+01:00``) or followed by a zone name (``2026-12-06T10:00
+    America/New_York``, ``... UTC``, ``... +05:30``) is a fixed instant, read by each call
+    in its own zone. ``ValueError`` for text that is not such a time."""
     if isinstance(when, str):
+        text = when.strip()
+        stamp, _, zone_name = text.rpartition(" ")
+        zone = resolve_timezone(zone_name) if stamp else None
         try:
-            when = dt.datetime.fromisoformat(when.strip())
+            when = dt.datetime.fromisoformat(stamp.strip() if zone is not None else text)
         except ValueError:
-            raise ValueError(f"--at takes a date and time such as 2024-12-24T09:00, not "
-                             f"{when!r}") from None
+            raise ValueError(f"--at takes a date and time such as 2024-12-24T09:00, optionally "
+                             f"with a time zone (2024-12-24T09:00 Europe/Berlin), not {text!r}") from None
+        if zone is not None:
+            if when.tzinfo is not None:
+                raise ValueError(f"--at: {text!r} has both an offset and a time zone")
+            when = when.replace(tzinfo=zone)
     return WallClock(when) if when.tzinfo is None else FixedClock(when)
 
 
@@ -109,6 +118,12 @@ def local_now(clock: Clock, tz: dt.tzinfo | ClockShift | None) -> dt.datetime:
     if isinstance(tz, ClockShift):
         return (now.astimezone(dt.UTC) + dt.timedelta(hours=tz.hours)).replace(tzinfo=None)
     return (now.astimezone(tz) if tz is not None else now.astimezone()).replace(tzinfo=None)
+
+
+def local_time(clock: Clock, tz: dt.tzinfo | None) -> dt.datetime:
+    """The wall-clock time a call's time tests read: a ``WallClock`` (``--at`` without a
+    zone) as it is, any other clock's instant in ``tz`` (or the machine's zone)."""
+    return clock() if getattr(clock, "wall_clock", False) else local_now(clock, tz)
 
 
 def read(name: str, now: dt.datetime) -> object:

@@ -51,7 +51,7 @@ def test_check_json_and_warnings_only_exit_zero(tmp_path, capsys):
     assert run(check_cmd, ["check", "--format", "json", str(warn)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(d["code"], d["severity"], d["line"], d["column"]) for d in data] == [
-        ("SWR402", "warning", 1, 7)]
+        ("SWR320", "warning", 1, 1), ("SWR402", "warning", 1, 7)]
 
 
 def test_check_a_directory_reads_it_as_one_program(tmp_path, capsys):

@@ -50,9 +50,10 @@ def test_dot_file_and_svg_on_stdout(tmp_path):
 def test_trace_highlights_the_simulated_call(tmp_path):
     out = tmp_path / "traced.dot"
     p = switchy("graph", ROUTER, "-o", str(out), "--trace", "--set",
-                "Caller-Destination-Number=011441234", "--set", "variable_sip_req_uri=x@y")
+                "Caller-Destination-Number=011441234", "--set", "variable_sip_req_uri=x@y",
+                "--set", "Call-Direction=inbound")
     assert p.returncode == 0, p.stderr
-    assert "traced call: routed; routes run: international; stopped" in p.stderr.decode()
+    assert "traced call: routed; routes matched: international; stopped" in p.stderr.decode()
     pic = lay_out(out.read_text(encoding="utf-8"))
     traced = {n.text for n in pic.nodes.values() if "traced" in n.classes}
     assert "route international" in traced and "respond(response)" in traced

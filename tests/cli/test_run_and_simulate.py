@@ -33,14 +33,17 @@ def switchy(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def test_simulate_prints_the_path_and_the_exact_esl_bytes():
     p = switchy("simulate", str(EXAMPLES / "router.swr"), "--set", "Caller-Destination-Number=011441234",
-                "--set", "variable_sip_req_uri=011441234@pbx")
+                "--set", "variable_sip_req_uri=011441234@pbx", "--set", "Call-Direction=inbound")
     assert p.returncode == 0, p.stderr
     out = p.stdout
-    assert "Caller-Context='default' → dialplan default" in out
+    assert out.startswith("call 00000000-0000-4000-8000-000000000000, parked with only "
+                          "Caller-Destination-Number=011441234, variable_sip_req_uri=011441234@pbx, "
+                          "Call-Direction=inbound\n")
+    assert "no Caller-Context → dialplan default" in out
     assert 'route international "00(.*)|011(.*)"  [match $2=\'441234\']' in out
     assert "bridge2dest(response=\"407\")" in out and "if response  [true]" in out
     assert "      → execute respond 407" in out
-    assert "outcome: routed; routes run: international; stopped" in out
+    assert "outcome: routed; routes matched: international; stopped" in out
     assert ("    sendmsg 00000000-0000-4000-8000-000000000000\n    call-command: execute\n"
             "    execute-app-name: respond\n    execute-app-arg: 407\n    event-lock: true\n") in out
     assert "Rejecting 011441234: 407" in p.stderr  # the dialplan's log() line
@@ -58,6 +61,36 @@ def test_simulate_at_a_given_time(at, expected):
     assert p.returncode == 0, p.stderr
     assert f"→ {expected}\n" in p.stdout
     assert "sendmsg" not in p.stdout
+
+
+def test_simulate_assumes_no_header():
+    """router.swr guards on Call-Direction: a call without one is rejected, not let through."""
+    p = switchy("simulate", str(EXAMPLES / "router.swr"), "--no-wire", "--set", "Caller-Destination-Number=1212")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("call 00000000-0000-4000-8000-000000000000, parked with only "
+                               "Caller-Destination-Number=1212\n")
+    assert 'guard Call-Direction == "inbound"  [fails]' in p.stdout
+    assert "outcome: rejected; routes matched: none; hangup cause NO_ROUTE_DESTINATION" in p.stdout
+    p = switchy("simulate", str(EXAMPLES / "router.swr"), "--no-wire")
+    assert p.stdout.startswith("call 00000000-0000-4000-8000-000000000000, parked with no headers\n")
+    p = switchy("simulate", str(EXAMPLES / "router.swr"), "--no-wire", "--set", "Caller-Context=nowhere",
+                "--set", "Call-Direction=inbound", "--set", "Caller-Destination-Number=1212")
+    assert "Caller-Context='nowhere' → dialplan default" in p.stdout
+
+
+@pytest.mark.parametrize("at, local, expected", [
+    # xml_08 is in America/Chicago: a zone name or an offset is an instant read there
+    ("2026-12-06T10:00 America/New_York", "Sun 2026-12-06 09:00:00", "voicemail default ${domain_name} 1100"),
+    ("2024-12-21T15:30 UTC", "Sat 2024-12-21 09:30:00", "transfer 1105 XML default"),
+    ("2024-12-21T15:30 +05:30", "Sat 2024-12-21 04:00:00", "voicemail default ${domain_name} 1100"),
+    ("2024-12-21T09:30", "Sat 2024-12-21 09:30:00", "transfer 1105 XML default"),  # wall clock
+])
+def test_simulate_at_a_zone_prints_the_local_time_it_means(at, local, expected):
+    p = switchy("simulate", str(EXAMPLES / "xml_08_break_on_true_time_of_day.swr"), "--no-wire",
+                "--set", "Caller-Destination-Number=1100", "--at", at)
+    assert p.returncode == 0, p.stderr
+    assert f"time of the call: {local} in America/Chicago, the dialplan's time zone\n" in p.stdout
+    assert f"→ execute {expected}\n" in p.stdout
 
 
 def test_simulate_seed_makes_sampling_reproducible():
@@ -95,7 +128,7 @@ def test_run_emulate_drives_a_call_mix_and_prints_a_summary():
     for heading in ("calls per route", "calls per node", "outcomes"):
         assert f"\n{heading}\n" in out
     for route in ("default: international", "default: long_distance", "default: sales",
-                  "public: sales_did", "public: support_did", "(no route ran)"):
+                  "public: sales_did", "public: support_did", "(no route matched)"):
         assert route in out
     node_rows = [line.split() for line in out.splitlines() if line.startswith("  fs")]
     assert [(row[0], int(row[1])) for row in node_rows] == [("fs1", 3), ("fs2", 3), ("fs3", 3)]

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from switchy.dialplan.diagnostics import CODES, Severity
 from switchy.dialplan.frontend.checker import check_paths, check_text
+from switchy.dialplan.headers import PROFILE_HEADERS
+from tests.support.captures import REAL, parse_all
 
 
 def diags(text):
@@ -186,7 +188,7 @@ def test_unknown_headers_warn_with_suggestions():
     d = one('guard my_flag == "1"', "SWR402")
     assert "'variable_my_flag'" in d.message
     # invented channel variables are fine unless they look like a known one
-    assert diags('guard variable_my_flag == "1"') == []
+    assert diags('guard variable_my_flag == "1"\nroute r { park() }') == []
     assert one('guard variable_sip_req_url == "1"', "SWR402")
     # parameters and locals are not headers; near-misses of them are suggested
     d = one('handler h(out_profile=none) { bridge(profile=out_profil) }\nroute r -> h()', "SWR402")
@@ -201,9 +203,9 @@ def test_builtin_misuse():
 
 
 def test_noqa_suppresses_one_code_on_one_line():
-    text = 'guard my_flag == "1"  # noqa: SWR402\nguard other_flag == "1"'
+    text = 'guard my_flag == "1"  # noqa: SWR402\nguard other_flag == "1"\nroute r { park() }'
     assert [d.span.line for d in diags(text)] == [2]
-    assert diags('guard my_flag == "1"  # noqa') == []
+    assert diags('guard my_flag == "1"  # noqa\nroute r { park() }') == []
 
 
 def test_select_and_default_dialplan():
@@ -263,3 +265,41 @@ def test_checker_survives_odd_programs(text):
 def test_python_reference_must_be_importable():
     assert one("route r -> no_such_pkg_xyz.mod:fn()", "SWR214").span.column == 12
     assert diags("route r -> json.decoder:fn()") == []
+
+
+def test_no_routes_warns():
+    (d,) = diags("")
+    assert (d.code, d.severity, d.span.line, d.span.column) == ("SWR320", Severity.WARNING, 1, 1)
+    assert "each would stay parked" in d.message
+    assert "SWR320" in codes('handler h() { answer() }')  # a library alone routes nothing
+    d = one('dialplan public {\n    guard Call-Direction == "inbound"\n}\nroute r "1" { park() }', "SWR320")
+    assert (d.span.line, d.span.column) == (1, 10) and "NO_ROUTE_DESTINATION" in d.message
+    assert "SWR320" not in codes('route r "1" { park() }')
+    assert "SWR320" not in codes("route r {")  # a syntax error says enough
+
+
+def test_caller_profile_variables_point_at_their_header():
+    d = one('route r { if variable_caller_id_name == "Bob" { park() } }', "SWR420")
+    assert d.severity == Severity.WARNING and d.fix == "Caller-Caller-ID-Name"
+    assert "'variable_caller_id_name' is not on a parked call's events" in d.message
+    d = one('route r variable_destination_number =~ "^1" { park() }', "SWR420")
+    assert d.fix == "Caller-Destination-Number"
+    # variables that parked events do carry are fine
+    assert codes('route r { if variable_sip_req_user == "1" and variable_uuid == "x" { park() } }') == []
+
+
+def test_caller_profile_variables_are_never_on_real_parked_events():
+    """Checked against every CHANNEL_PARK captured from a real FreeSWITCH: none has one of
+    the variables SWR420 warns about, and each header it points to is there."""
+    parks = []
+    for path in sorted(REAL.rglob("*")):
+        if path.is_file() and path.suffix in ("", ".txt"):
+            try:
+                frames = parse_all(path.read_bytes())
+            except Exception:  # a README or a transcript, not frames
+                continue
+            parks += [f for f in frames if f.event_name == "CHANNEL_PARK"]
+    assert len(parks) >= 10
+    seen = set().union(*(f.names for f in parks))
+    assert not set(PROFILE_HEADERS) & seen
+    assert set(PROFILE_HEADERS.values()) <= seen

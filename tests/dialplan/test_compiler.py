@@ -171,7 +171,7 @@ def test_a_dialplan_with_many_routes_gets_a_route_table():
     assert a["fields"] == ("Caller-Destination-Number", "Caller-Caller-ID-Number")
     assert [g.nodes[m]["route"] for m in a["routes"]][:3] == ["r0", "r1", "r2"]
     assert edges_of(g, table) == {"exit": by_label(
-        g, "end: hang up NO_ROUTE_DESTINATION if no route ran")}
+        g, "end: hang up NO_ROUTE_DESTINATION if no route matched")}
     assert "table" not in {a["kind"] for _, a in graph_of("route { park() }").nodes(data=True)}
 
 

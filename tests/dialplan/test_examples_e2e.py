@@ -157,12 +157,15 @@ async def _sunday(cluster):
 @case("seed_logical_or.swr")
 async def _logical_or(cluster):
     async with serving(cluster, "seed_logical_or.swr") as h:
-        mike = await h.call(0, "500", variables={"caller_id_name": "Michael S Collins"})
+        mike = await h.call(0, "500", "2000", caller_id_name="Michael S Collins")
         assert only_on(mike, cluster) == ["api uuid_answer UUID",
                                           "execute playback ivr/ivr-welcome_to_freeswitch.wav",
                                           "execute playback ivr/ivr-dude_you_rock.wav", END]
-        other = await h.call(1, "7000", variables={"caller_id_name": "Bob", "caller_id_number": "2000"})
+        other = await h.call(1, "7000", "2000", caller_id_name="Bob")
         assert only_on(other, cluster) == ["execute playback ivr/ivr-dude_you_suck.wav", END]
+        # a channel variable of that name changes nothing: a parked call's caller ID is its header
+        rock = await h.call(2, "7000", "3757", caller_id_name="Bob", variables={"caller_id_number": "2000"})
+        assert only_on(rock, cluster) == ["execute playback ivr/ivr-dude_you_rock.wav", END]
         assert other.channel.played == ["ivr/ivr-dude_you_suck.wav"]
 
 

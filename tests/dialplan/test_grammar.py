@@ -41,7 +41,7 @@ def wheel(tmp_path_factory):
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    wheels = list(out.glob("switchy-*.whl"))
+    wheels = list(out.glob("switchy_cluster-*.whl"))
     assert len(wheels) == 1
     return wheels[0]
 

@@ -85,6 +85,12 @@ class Call:
     outbound: bool = False  # an agent's call: originate it, the outbound leg parks
 
 
+def caller_id(name: str, number: str) -> dict[str, Any]:
+    """The caller ID name (the Caller-Caller-ID-Name header of a real park; the number is
+    the Call's ``caller``) and both as the channel variables the seed's Python app reads."""
+    return {"caller_id_name": name, "variables": {"caller_id_name": name, "caller_id_number": number}}
+
+
 def uri(dest: str, **more: str) -> dict[str, Any]:
     return {"variables": {"sip_req_uri": f"{dest}@10.0.0.1", **more}}
 
@@ -113,11 +119,12 @@ PARITY = {
     ]),
     "seed_sunday.swr": (tracked(seed.sunday), {"clock": SUNDAY}, [Call(0, "500", hangup=True), Call(1, "501")]),
     "seed_sunday.swr@monday": (tracked(seed.sunday), {"clock": MONDAY}, [Call(2, "500", hangup=True)]),
+    # The .swr reads the caller ID headers a parked call has; the seed's Python reads
+    # variable_caller_id_*, which only a channel that set them carries: give both.
     "seed_logical_or.swr": (tracked(seed.logical_or), {}, [
-        Call(0, "500", place={"variables": {"caller_id_name": "Michael S Collins",
-                                             "caller_id_number": "2000"}}),
-        Call(1, "502", place={"variables": {"caller_id_name": "Bob", "caller_id_number": "3757"}}),
-        Call(2, "7000", place={"variables": {"caller_id_name": "Bob", "caller_id_number": "2000"}}),
+        Call(0, "500", "2000", place=caller_id("Michael S Collins", "2000")),
+        Call(1, "502", "3757", place=caller_id("Bob", "3757")),
+        Call(2, "7000", "2000", place=caller_id("Bob", "2000")),
     ]),
     "seed_nested.swr": (tracked(seed.nested), {}, [Call(0, "1233"), Call(1, "1234"), Call(2, "2000")]),
     "seed_break_on_true.swr": (tracked(seed.break_on_true), {}, [Call(0, "1234"), Call(1, "1100"), Call(2, "1000")]),

@@ -49,7 +49,9 @@ async def test_guards_reject_before_any_route():
     r = await route(text, {"variable_x": "2"})
     assert r.lines == ["api uuid_kill UUID NO_ROUTE_DESTINATION"]
     assert r.outcome.result == "rejected"
-    r = await route(text, {"variable_x": "1"})
+    r = await route(text, {"variable_x": "1"})  # no Call-Direction: nothing is assumed
+    assert r.outcome.result == "rejected"
+    r = await route(text, {"variable_x": "1", "Call-Direction": "inbound"})
     assert r.lines == ["api uuid_answer UUID", END] and r.outcome.result == "routed"
 
 
@@ -113,7 +115,9 @@ async def test_or_returns_its_operand_and_comparisons_read_numbers():
 
 async def test_inbound_outbound_and_uuid_builtins():
     text = 'route { if outbound { answer() } elif inbound { setvar("me", f"{uuid}") } }'
-    r = await route(text, {})
+    r = await route(text, {})  # no Call-Direction: neither inbound nor outbound
+    assert r.lines == [END] and r.outcome.result == "routed"
+    r = await route(text, {"Call-Direction": "inbound"})
     assert r.lines == ["execute set me=UUID", END]
     r = await route(text, {"Call-Direction": "outbound"})
     assert r.lines == ["api uuid_answer UUID", END]

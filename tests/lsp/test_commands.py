@@ -27,7 +27,7 @@ async def test_a_simulated_call_gives_the_path_and_the_exact_commands():
     assert result["outcome"] == {"result": "routed", "dialplan": "default", "routes": ["intl"],
                                  "stopped": True, "left": False, "kept": False,
                                  "cause": "CALL_REJECTED", "error": None}
-    assert "outcome: routed; routes run: intl; stopped" in result["text"]
+    assert "outcome: routed; routes matched: intl; stopped" in result["text"]
     respond = next(s for s in result["path"] if s["label"] == "respond(response)")
     assert (respond["line"], respond["column"]) == (2, 19)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import switchy
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +22,7 @@ def wheel(tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "build", "--wheel", *isolation, "--outdir", str(out),
                            str(REPO)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    (found,) = out.glob("switchy-*.whl")
+    (found,) = out.glob("switchy_cluster-*.whl")
     return found
 
 
@@ -29,15 +31,18 @@ def test_the_wheel_carries_the_server_and_its_script(wheel, tmp_path):
         names = zf.namelist()
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = zf.read(entry_points).decode()
+        metadata = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
         zf.extractall(tmp_path / "site")
     for module in ("__init__", "__main__", "server", "convert", "features/completion",
                    "features/commands"):
         assert f"switchy_lsp/{module}.py" in names
     assert not any(n.startswith("lsp/") for n in names)  # installed as switchy_lsp, not lsp
     assert "switchy-lsp = switchy_lsp.__main__:main" in scripts
+    # Published as switchy-cluster: "switchy" on PyPI is an unrelated project.
+    assert "\nName: switchy-cluster\n" in metadata and wheel.name.startswith("switchy_cluster-")
     # From the unpacked wheel alone, the server starts and answers --version.
     code = "import sys; sys.path.insert(0, sys.argv[1]); sys.argv[1:] = ['--version']; " \
            "from switchy_lsp.__main__ import main; main()"
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert proc.stdout.startswith("switchy-lsp "), proc.stderr
+    assert proc.stdout.strip() == f"switchy-lsp {switchy.__version__}", proc.stderr

@@ -255,7 +255,7 @@ def test_links_into_an_included_file_name_it_relative_to_the_main_file(tmp_path)
 
 
 def test_trace_highlights_the_walked_path_only(router):
-    call = {"Caller-Destination-Number": "4100"}
+    call = {"Caller-Destination-Number": "4100", "Call-Direction": "inbound"}
     result = render.render_text((EXAMPLES / "router.swr").read_text(), str(EXAMPLES / "router.swr"),
                                 "dot", call=call, at="2024-12-24T09:00")  # a Tuesday, 9am
     assert result.outcome is not None and result.outcome.routes == ["support"]
@@ -299,7 +299,7 @@ def test_trace_highlights_the_walked_path_only(router):
 
 def test_a_call_no_route_takes_lights_only_its_dialplan_end():
     pic = picture((EXAMPLES / "router.swr").read_text(), str(EXAMPLES / "router.swr"),
-                  call={"Caller-Destination-Number": "999"})
+                  call={"Caller-Destination-Number": "999", "Call-Direction": "inbound"})
     (end,) = [n for n in pic.of_kind("end") if "traced" in n.classes]
     assert end.name in pic.clusters["cluster_dialplan_default"]
     assert not [n for n in pic.of_kind("match") if "traced" in n.classes]

@@ -8,7 +8,8 @@ from switchy.esl import Event
 from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
 
 U = SIMULATED_UUID
-HEADERS = {"Caller-Destination-Number": "2001", "variable_sip_req_uri": "2001@pbx.example.com",
+HEADERS = {"Caller-Destination-Number": "2001", "Call-Direction": "inbound",
+           "variable_sip_req_uri": "2001@pbx.example.com",
            "variable_sofia_profile_name": "external"}
 
 CASES = [

@@ -26,7 +26,10 @@ def run_client(node: str, scenario: str, settings: dict, *extra: str) -> dict:
 
 
 def test_client_starts_the_real_server_and_simulates_a_call(node):
-    report = run_client(node, "simulate", {"switchy.server.pythonPath": sys.executable},
+    # examples/ is a folder of separate dialplans, not one program: the extension passes
+    # switchy.program on to the server, which then checks router.swr alone.
+    report = run_client(node, "simulate", {"switchy.server.pythonPath": sys.executable,
+                                           "switchy.program": "file"},
                         str(ROOT / "examples" / "router.swr"))
     assert report["running"] is True
     assert report["shown"] == []
@@ -44,7 +47,7 @@ def test_client_starts_the_real_server_and_simulates_a_call(node):
         ({"switchy.server.command": [sys.executable, "-S", "-m", "switchy_lsp"]},
          f'switchy: "{sys.executable}" has no switchy language server '
          f"({sys.executable}: No module named switchy_lsp). "
-         f"Install switchy into it ({sys.executable} -m pip install switchy)"),
+         f"Install switchy-cluster into it (in a switchy checkout: {sys.executable} -m pip install .)"),
         ({"switchy.server.command": [sys.executable, "-c", "import sys; sys.exit('cannot read ~/.switchy.toml')"]},
          "stopped before it started: cannot read ~/.switchy.toml"),
     ],
@@ -66,7 +69,8 @@ def test_preview_shows_the_servers_picture_and_clicks_open_the_source_line(node)
     picture, gets the server's SVG (with links to source lines), and a click on line 22
     opens router.swr there."""
     document = ROOT / "examples" / "router.swr"
-    report = run_client(node, "graph", {"switchy.server.pythonPath": sys.executable}, str(document), "22")
+    report = run_client(node, "graph", {"switchy.server.pythonPath": sys.executable, "switchy.program": "file"},
+                        str(document), "22")
     assert report["shown"] == []
     assert report["title"] == "Call flow: router.swr"
     html = report["html"]

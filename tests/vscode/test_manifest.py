@@ -110,9 +110,10 @@ def test_server_settings_documented_in_lsp_readme_are_contributed(package_json, 
     config=ClientServerConfig(server_command=[sys.executable, "-m", "switchy_lsp"]),
 )
 async def server(lsp_client: LanguageClient):
-    result = await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"))
-    )
+    # examples/ is a folder of separate dialplans: each is checked alone
+    result = await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+        initialization_options={"program": "file"}))
     lsp_client.initialize_result = result
     yield lsp_client
     await lsp_client.shutdown_session()

@@ -28,7 +28,8 @@ def render_call_flow(node: str, source: Path, out: Path) -> str:
     switchy-lsp (switchy.server.renderGraph, switchy's renderer) as Show Call Flow does."""
     script = built(EXT / "out" / "host" / "serverSmoke.js")
     result = subprocess.run(
-        [node, str(script), "graph", json.dumps({"switchy.server.pythonPath": sys.executable}), str(source), "1"],
+        [node, str(script), "graph", json.dumps({"switchy.server.pythonPath": sys.executable,
+                                      "switchy.program": "file"}), str(source), "1"],
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr[-3000:]
     update = json.loads(result.stdout)["posted"][-1]

@@ -260,6 +260,7 @@ function serverInitializationOptions(): Record<string, unknown> {
     return {
         server: { logLevel: config.get<string>(Setting.serverLogLevel) },
         diagnostics: { debounce: config.get<number>(Setting.diagnosticsDebounce) },
+        program: config.get<string>(Setting.program),
     };
 }
 

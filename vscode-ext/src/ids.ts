@@ -31,6 +31,7 @@ export const Setting = {
     /** Read by the server (initializationOptions, then workspace/configuration). */
     serverLogLevel: 'server.logLevel',
     diagnosticsDebounce: 'diagnostics.debounce',
+    program: 'program',
     /** Read by vscode-languageclient itself (`<client id>.trace.server`). */
     traceServer: 'trace.server',
 } as const;

@@ -32,8 +32,8 @@ export function describeStartFailure(failure: StartFailure): string {
     if (missing !== undefined) {
         return (
             `switchy: "${program}" has no switchy language server (${missing.trim()}). ` +
-            `Install switchy into it (${program} -m pip install switchy), or set "switchy.server.pythonPath" ` +
-            'to a Python that has switchy.'
+            `Install switchy-cluster into it (in a switchy checkout: ${program} -m pip install .), ` +
+            'or set "switchy.server.pythonPath" to a Python that has switchy.'
         );
     }
     const last = stderr.length > 0 ? stderr[stderr.length - 1].trim() : '';

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 from typing import Any
 
 import graphviz
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 
 from switchy.dialplan.graph.compiler import compile_program
 from switchy.dialplan.graph.render import draw, render
@@ -43,7 +43,8 @@ from switchy.dialplan.graph.render.trace import simulate_call
 from switchy.dialplan.runtime.simulate import simulate as run_simulation
 from switchy.dialplan.runtime.transcript import Transcript
 from switchy.dialplan.timeofday import clock_at
-from switchy_lsp.analysis import Analysis
+from switchy_lsp.analysis import Analysis, file_for
+from switchy_lsp.refusals import Refusal
 from switchy_lsp.server import SwitchyLanguageServer
 
 RENDER_GRAPH = "switchy.server.renderGraph"
@@ -147,24 +148,28 @@ async def render_graph(analysis: Analysis, options: Any = None) -> dict[str, str
 def register(server: SwitchyLanguageServer) -> None:
     @server.command(RENDER_GRAPH)
     async def render_graph_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, str | None]:
-        analysis = _analysis(ls, args, 2)
+        analysis = _analysis(ls, args, RENDER_GRAPH, 2, "[uri] or [uri, options]")
         try:
             return await render_graph(analysis, args[1] if len(args) > 1 else None)
         except CommandError as exc:
-            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+            raise Refusal(str(exc)) from None
 
     @server.command(SIMULATE)
     async def simulate_command(ls: SwitchyLanguageServer, *args: Any) -> dict[str, Any]:
-        analysis = _analysis(ls, args, 3)
+        analysis = _analysis(ls, args, SIMULATE, 3, "[uri, headers] or [uri, headers, options]")
         try:
             return await simulate(analysis, args[1] if len(args) > 1 else {},
                                   args[2] if len(args) > 2 else None)
         except CommandError as exc:
-            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+            raise Refusal(str(exc)) from None
 
 
-def _analysis(ls: SwitchyLanguageServer, args: tuple, most: int) -> Analysis:
+def _analysis(ls: SwitchyLanguageServer, args: tuple, command: str, most: int, usage: str) -> Analysis:
+    """The analysis of the document ``args[0]`` names: open in the editor, or a file."""
     if not args or not isinstance(args[0], str) or len(args) > most:
-        raise JsonRpcException(f"expected a document uri{' and headers' if most > 1 else ''}",
-                               code=types.ErrorCodes.InvalidParams)
-    return ls.analysis(args[0])
+        raise Refusal(f"{command} takes the arguments {usage}", code=types.ErrorCodes.InvalidParams)
+    uri = args[0]
+    if not ls.is_open(uri) and not Path(file_for(uri)).is_file():
+        raise Refusal(f"{command}: no document {uri} (neither open in the editor nor a file)",
+                      code=types.ErrorCodes.InvalidParams)
+    return ls.analysis(uri)

@@ -11,6 +11,7 @@ import logging
 
 from lsprotocol import types
 
+from switchy_lsp.features.diagnostics import schedule
 from switchy_lsp.server import SwitchyLanguageServer
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,14 @@ def register(server: SwitchyLanguageServer) -> None:
 
 def apply(ls: SwitchyLanguageServer, options: object) -> None:
     """Take the settings in ``options``; tell the user about values that make no sense."""
+    scope = ls.settings.program
     for problem in ls.settings.update(options):
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=problem))
     ls.settings.apply_log_level()
+    if ls.settings.program != scope:  # every open document belongs to another program now
+        ls.analyses.clear()
+        for uri in ls.open_uris():
+            schedule(ls, uri, 0, dependents=False)
 
 
 async def pull(ls: SwitchyLanguageServer) -> None:

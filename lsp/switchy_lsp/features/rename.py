@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 
 from switchy.dialplan.actions import ACTIONS
 from switchy.dialplan.builtins import BUILTIN_NAMES, FUNCTIONS
 from switchy.dialplan.language import KEYWORDS
 from switchy_lsp.analysis import Analysis
 from switchy_lsp.features.navigation import references, workspace_analyses
+from switchy_lsp.refusals import Refusal
 from switchy_lsp.resolve import resolve
 from switchy_lsp.server import SwitchyLanguageServer
 
@@ -64,7 +64,7 @@ def register(server: SwitchyLanguageServer) -> None:
         try:
             return prepare(analysis, analysis.offset(params.position))
         except RenameError as exc:
-            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+            raise Refusal(str(exc)) from None
 
     @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     def do_rename(ls: SwitchyLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit:
@@ -76,4 +76,4 @@ def register(server: SwitchyLanguageServer) -> None:
         try:
             return rename(analysis, offset, params.new_name, others)
         except RenameError as exc:
-            raise JsonRpcException(str(exc), code=types.LSPErrorCodes.RequestFailed) from None
+            raise Refusal(str(exc)) from None

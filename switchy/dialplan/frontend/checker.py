@@ -28,6 +28,7 @@ from switchy.dialplan.language import (
     route_field,
     route_head,
 )
+from switchy.routing import NO_ROUTE_CAUSE
 
 _SHADOW_BUDGET = 3000  # automaton comparisons per dialplan before shadow checks give up
 
@@ -71,6 +72,7 @@ class Checker:
 
     def run(self) -> list[dg.Diagnostic]:
         self.check_declarations()
+        self.check_routes_exist()
         for handler in self.program.handlers:
             self.check_handler(handler)
         for dialplan in self.program.dialplans:
@@ -125,6 +127,21 @@ class Checker:
                                                       "first here"),))
         for sel in self.program.selects[:1]:
             self.check_header_name(sel.header.name, sel.header.span, set())
+
+    def check_routes_exist(self) -> None:
+        """A program that routes nothing: every call would wait for its park timeout, or
+        be hung up at once. Legal, and almost never what was meant (SWR320)."""
+        if not self.program.dialplans:
+            first = next(iter(self.program.files), None)
+            if first is not None and not self.program.diagnostics:
+                self.emit("SWR320", "no routes: this dialplan routes no call (each would stay "
+                          "parked until switchy's park timeout hangs it up)",
+                          ast.Span(first, 1, 1, 1, 1, 0, 0))
+            return
+        for d in self.program.dialplans:
+            if not any(isinstance(item, ast.Route) for item in d.items):
+                self.emit("SWR320", f"dialplan {d.name.name!r} has no routes: every call it "
+                          f"gets is hung up with {NO_ROUTE_CAUSE}", d.name.span)
 
     # -- handlers and dialplans -----------------------------------------------------------
 
@@ -457,6 +474,12 @@ class Checker:
         self.check_header_name(e.name, e.span, scope.names)
 
     def check_header_name(self, name: str, span: ast.Span, local_names: set[str]) -> None:
+        profile_header = headers.PROFILE_HEADERS.get(name)
+        if profile_header is not None and name not in local_names:
+            self.emit("SWR420", f"{name!r} is not on a parked call's events (FreeSWITCH keeps "
+                      f"it in the caller profile, sent as {profile_header!r}); it reads as none "
+                      f"here: use {profile_header!r}", span, fix=profile_header)
+            return
         if not headers.should_warn(name):
             return
         guess = headers.suggest(name, also=sorted(local_names | set(BUILTIN_NAMES)))

@@ -53,7 +53,14 @@ def format_parsed(result: ParseResult, file: str = "<string>") -> Formatted:
     except RecursionError:  # pragma: no cover
         return Formatted(text, False, [dg.make("SWR101", "too deeply nested to format",
                                                ast.Span.unknown(file))])
+    if not out and text in _EMPTY_BUFFERS:
+        out = text  # nothing to format: an editor's empty buffer is not "changed"
     return Formatted(out, out != text, [])
+
+
+# What an empty file looks like: no text, or the one line break an editor saves (Vim,
+# Neovim and Helix end every buffer with one, so their LSP clients send "\n").
+_EMPTY_BUFFERS = ("", "\n", "\r\n")
 
 
 class _Printer:

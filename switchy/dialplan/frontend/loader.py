@@ -8,6 +8,7 @@ Items keep file order, an include standing where it is written.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,16 +58,33 @@ def _read(path: Path) -> str:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a directory stands for its ``*.swr`` files (recursively, sorted)."""
+    """Files as given; a directory stands for its ``*.swr`` files (``swr_files``)."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
             # an empty directory stays in the list, so reading it reports it by name
-            out.extend(sorted(q for q in p.rglob("*.swr") if q.is_file()) or [p])
+            out.extend(swr_files(p) or [p])
         else:
             out.append(p)
     return out
+
+
+# Directories a program never lives in: version control, editor state, npm's packages.
+_NOT_DIALPLANS = ("node_modules", "__pycache__")
+
+
+def swr_files(directory: Path, limit: int | None = None) -> list[Path] | None:
+    """The ``*.swr`` files of ``directory`` and of its subdirectories, sorted: the program
+    ``switchy check DIR`` / ``run DIR`` reads (hidden directories and ``node_modules``
+    left out). None when there are more than ``limit``."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _NOT_DIALPLANS]
+        found.extend(Path(folder, f) for f in files if f.endswith(".swr"))
+        if limit is not None and len(found) > limit:
+            return None
+    return sorted(q for q in found if q.is_file())
 
 
 class _Loader:

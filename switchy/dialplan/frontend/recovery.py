@@ -3,11 +3,18 @@
 Lark's LALR parser stops at the first unexpected token. We drive its interactive parser
 ourselves so that, at an error, we can:
 
-1. repair by *inserting* what is obviously missing (a ``)``, ``]``, ``}``, ``,`` or ``{``)
-   when that makes the offending token acceptable, or re-read a name as the keyword
-   it spells (``route`` lexed as a name inside an unclosed block);
+1. repair by *inserting* what is obviously missing (a ``)``, ``]``, ``}``, ``,`` or ``{``,
+   or a placeholder for a missing condition: ``if { ... }``) when that makes the
+   offending token acceptable; re-read a name as the keyword it spells (``route``
+   lexed as a name inside an unclosed block) or nearly spells (``esle``, ``iff``,
+   ``retrun``, ``rout``: the word before the offending token is looked at too); drop a
+   doubled ``,``;
 2. otherwise *drop* the token and stay quiet ("panic mode", skipping whole ``{...}``
    groups) until the parser accepts a token again, so one mistake gives one diagnostic.
+
+A missing ``}`` is noticed late (at the next declaration, or the end of the file); the
+indentation tells where it belongs (the first line of a block that is indented no
+deeper than the line that opened it), and that is where it is reported.
 
 Messages name what was expected in a user's words (``a string``, ``'}'``), never Lark's
 terminal names.
@@ -15,6 +22,7 @@ terminal names.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,6 +54,8 @@ _EXPR_START = {"STRING", "FSTRING", "NUMBER", "TIME", "DATE", "DATETIME", "TRUE"
 _STMT_START = {"NAME", "PYREF", "STOP", "RETURN", "IF"}
 _DECL_START = {word.upper() for word in DECLARATIONS}  # Lark names a keyword's terminal so
 _INSERTABLE = ("COMMA", "RPAR", "RSQB", "RBRACE", "LBRACE")
+# Tokens before which a missing expression may be made up (a placeholder name).
+_ENDS_AN_EXPRESSION = {"LBRACE", "RPAR", "RSQB", "COMMA"}
 _EOF_FILLERS = ("RBRACE", "RPAR", "RSQB", "LBRACE", "STRING", "NAME")
 
 
@@ -151,6 +161,13 @@ class RecoveringParse:
         self.last_token: Token | None = None
         self.reported_lines: set[int] = set()
         self.clean_end = False
+        # The parser state before the last token, when that token was a name: a name that
+        # nearly spells a keyword is only found wrong at the token after it.
+        self.before_name: tuple[object, Token] | None = None
+        self._lines: list[str] | None = None  # the text's lines, for indentation
+        self.lbraces: list[Token] = []  # every '{' fed, in order
+        self.before_last: Token | None = None  # the token before last_token
+        self.braces_reported: set[int | None] = set()  # '{' whose missing '}' was reported
 
     # -- helpers -------------------------------------------------------------------
 
@@ -180,9 +197,14 @@ class RecoveringParse:
         return True
 
     def _feed(self, state, tok: Token) -> None:
+        before = state.copy(deepcopy_values=False) if tok.type == "NAME" else None
         state.feed_token(tok, tok.type == "$END")
+        self.before_name = (before, tok) if before is not None else None
+        if tok.type != "$END":
+            self.before_last = self.last_token
         if tok.type == "LBRACE":
             self.open_braces.append(tok)
+            self.lbraces.append(tok)
         elif tok.type == "RBRACE" and self.open_braces:
             self.open_braces.pop()
         if tok.type != "$END":
@@ -209,6 +231,100 @@ class RecoveringParse:
         for first in ("RPAR", "RSQB"):
             yield [first, "RBRACE"]
         yield ["RBRACE", "RBRACE"]
+        if tok.type in _ENDS_AN_EXPRESSION:
+            yield ["NAME"]  # a missing condition or value: `if { ... }`, `f(x=)`
+
+    def _keywords_accepted(self, state) -> dict[str, str]:
+        """Keyword text -> terminal, for the keywords ``state`` accepts next."""
+        table = state.parse_conf.parse_table.states[state.position]
+        return {text: term for text, term in self.vocab.keywords.items() if term in table}
+
+    def _misspelt_keyword(self, tok: Token, accepts: set[str]) -> Token | None:
+        if tok.type != "NAME" or not accepts:
+            return None
+        words = {text: term for text, term in self.vocab.keywords.items() if term in accepts}
+        guess = dg.did_you_mean(str(tok), sorted(words), cutoff=0.75)
+        return Token.new_borrow_pos(words[guess], guess, tok) if guess else None
+
+    def _declaration_taken_as_name(self, state, tok: Token) -> bool:
+        """``route a "1" ->`` then ``route b ...`` on the next line: the second ``route``
+        was read as the handler of the first. A declaration keyword in column 1 starts a
+        new item: report what the open one lacks, finish it, and go on from there."""
+        saved = self.before_name
+        if saved is None or saved[1] is not self.last_token:
+            return False
+        before, name = saved
+        if name.column != 1:
+            return False
+        keyword = self._declaration_in_column_1(name)
+        misspelt = keyword is None
+        if misspelt:
+            words = sorted(w for w, term in self.vocab.keywords.items() if term in _DECL_START)
+            guess = dg.did_you_mean(str(name), words, cutoff=0.75)
+            if guess is None:
+                return False
+            keyword = Token.new_borrow_pos(self.vocab.keywords[guess], guess, name)
+        prev = self.before_last
+        accepted = self._accepted(before)
+        expected = ("the handler call after '->'" if prev is not None and str(prev) == "->"
+                    else self.vocab.expected(accepted))
+        state.state_stack[:] = before.state_stack
+        state.value_stack[:] = before.value_stack
+        self.last_token = prev or self.last_token
+        if not ("RBRACE" in accepted and self._report_unclosed_by_indentation(name)):
+            self._report_at_line_end(f"missing {expected} at the end of the line", name)
+        if misspelt:
+            self.panic = False  # a mistake of its own
+            self._report_misspelt(name, keyword)
+        if not self._resync(state, keyword):
+            return False
+        try:
+            self._feed(state, tok)
+        except UnexpectedToken:
+            self.panic = True
+            self._skip(tok)
+        return True
+
+    def _report_misspelt(self, name: Token, keyword: Token) -> None:
+        self._report("SWR101", f"'{name}' is not a keyword; did you mean '{keyword}'?",
+                     self.span_of(name))
+
+    def _accepted(self, state) -> set[str]:
+        """The terminals ``state`` may shift (those an error message can name)."""
+        table = state.parse_conf.parse_table.states[state.position]
+        return {t for t in table if t in self.vocab.literal or t in TERMINAL_WORDS}
+
+    def _report_at_line_end(self, message: str, at: Token) -> None:
+        """Report at the end of the token before ``at`` when it is on an earlier line."""
+        prev = self.last_token
+        if prev is not None and prev.end_line is not None and prev.end_line < (at.line or 0):
+            end = Token("ERROR", " ", prev.end_pos, prev.end_line, prev.end_column,
+                        prev.end_line, prev.end_column + 1, (prev.end_pos or 0) + 1)
+            self._report("SWR101", message, self.span_of(end))
+        else:
+            self._report("SWR101", message.replace(" at the end of the line", ""), self.span_of(at))
+
+    def _misspelt_previous(self, state, tok: Token) -> bool:
+        """``esle {``, ``iff x``, ``retrun }``: the parser took the word as a name (an
+        action call or an assignment may start with one) and fails on what follows.
+        When the keyword it nearly spells fits, parse it as that keyword."""
+        saved = self.before_name
+        if saved is None or saved[1] is not self.last_token:
+            return False
+        before, name = saved
+        keywords = self._keywords_accepted(before)
+        guess = dg.did_you_mean(str(name), sorted(keywords), cutoff=0.75)
+        if guess is None:
+            return False
+        keyword = Token.new_borrow_pos(keywords[guess], guess, name)
+        if not self._can_feed(before, [keyword, tok]):
+            return False
+        self._report_misspelt(name, keyword)
+        state.state_stack[:] = before.state_stack
+        state.value_stack[:] = before.value_stack
+        self._feed(state, keyword)
+        self._feed(state, tok)
+        return True
 
     # -- the error paths ------------------------------------------------------------
 
@@ -224,6 +340,22 @@ class RecoveringParse:
         for variant in self._variants(tok)[1:]:
             if self._can_feed(state, [variant]):
                 self._feed(state, variant)
+                return
+        if not self.panic:
+            # Repair 1b: a name that nearly spells a keyword the parser wants here.
+            keyword = self._misspelt_keyword(tok, accepts)
+            if keyword is not None and self._can_feed(state, [keyword]):
+                self._report_misspelt(tok, keyword)
+                self._feed(state, keyword)
+                return
+            # Repair 1c: the name before this token was the misspelt keyword, or a
+            # declaration in column 1 that the open item took for a name.
+            if self._misspelt_previous(state, tok) or self._declaration_taken_as_name(state, tok):
+                return
+            # Repair 1d: a doubled ','.
+            if tok.type == "COMMA" and self.last_token is not None and self.last_token.type == "COMMA":
+                self._report("SWR101", "one ',' too many", self.span_of(tok))
+                self.panic = False
                 return
         # Repair 2: insert what is missing.
         for kinds in self._repairs(tok):
@@ -303,9 +435,18 @@ class RecoveringParse:
     def _report_missing(self, tok: Token, kinds: list[str]) -> None:
         if self.panic:
             return
-        missing = " and ".join(self.vocab.word(k) for k in kinds)
         prev = self.last_token
+        if kinds == ["NAME"]:
+            if prev is not None and prev.type in ("IF", "ELIF", "WHEN", "GUARD"):
+                self._report("SWR101", f"missing the condition after '{prev}'", self.span_of(tok))
+            else:
+                self._report("SWR101", f"missing a value before {self.vocab.describe(tok)}",
+                             self.span_of(tok))
+            return
+        missing = " and ".join(self.vocab.word(k) for k in kinds)
         related = []
+        if "RBRACE" in kinds and self._report_unclosed_by_indentation(tok):
+            return
         if "RBRACE" in kinds and self.open_braces:
             related.append(dg.Related(self.span_of(self.open_braces[-1]),
                                       "the '{' opened here is not closed"))
@@ -318,6 +459,54 @@ class RecoveringParse:
         else:
             self._report("SWR101", f"missing {missing} before {self.vocab.describe(tok)}",
                          self.span_of(tok), related)
+
+    def _report_unclosed_by_indentation(self, at: Token | None) -> bool:
+        """Report a missing ``}`` where the indentation says it belongs, when that is
+        before ``at`` (None: the end of the file); False when the indentation says
+        nothing (one-line blocks, or a file indented any which way). Only the blocks of
+        the item still open are looked at."""
+        if not self.open_braces:
+            return False
+        first = bisect.bisect_left(self.lbraces, self.open_braces[0].start_pos or 0,
+                                   key=lambda b: b.start_pos or 0)
+        for brace in self.lbraces[first:]:
+            if brace.start_pos in self.braces_reported:
+                continue
+            where = self._block_end_by_indentation(brace, to_end=at is None)
+            if where is None or (at is not None and where[2] >= (at.start_pos or 0)):
+                continue
+            self.braces_reported.add(brace.start_pos)
+            line, column, offset = where
+            end = Token("ERROR", " ", offset, line, column, line, column + 1, offset + 1)
+            self._report("SWR101", "missing '}' at the end of the line", self.span_of(end),
+                         [dg.Related(self.span_of(brace), "the '{' opened here is not closed")])
+            return True
+        return False
+
+    def _block_end_by_indentation(self, brace: Token, to_end: bool) -> tuple[int, int, int] | None:
+        """For a ``{`` that ends its line: where its ``}`` is missing — the end of the last
+        line of the block, when the first line indented no deeper than the opening line
+        is not a ``}`` (or, ``to_end``, when the file ends first). None when that line
+        is the ``}``."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        lines = self._lines
+        opener = lines[brace.line - 1]
+        if opener[brace.column:].split("#", 1)[0].strip():
+            return None  # the block goes on on its own line: no indentation to read
+        depth = _indent(opener)
+        last = brace.line  # 1-based number of the last line of the block
+        for number in range(brace.line + 1, len(lines) + 1):
+            text = lines[number - 1]
+            content = text.strip()
+            if not content or content.startswith("#"):
+                continue
+            if _indent(text) <= depth:
+                if content.startswith("}") or number == brace.line + 1:
+                    return None
+                return _line_end(lines, last)
+            last = number
+        return _line_end(lines, last) if to_end and last > brace.line else None
 
     def _unexpected_chars(self, ip, err: UnexpectedCharacters) -> None:
         lexer_state = ip.lexer_thread.state
@@ -355,7 +544,9 @@ class RecoveringParse:
         if self.open_braces:
             related.append(dg.Related(self.span_of(self.open_braces[-1]),
                                       "the '{' opened here is not closed"))
-        if not self.panic or not self.diagnostics:
+        if not self.panic and "RBRACE" in ip.accepts() and self._report_unclosed_by_indentation(None):
+            pass
+        elif not self.panic or not self.diagnostics:
             self.panic = False
             self._report("SWR104", f"unexpected end of file; expected "
                          f"{self.vocab.expected(ip.accepts())}", self.span_of(end), related)
@@ -428,3 +619,13 @@ class RecoveringParse:
                 self._report("SWR101", "cannot read this", self.span_of(
                     Token("ERROR", "", 0, err.line or 1, err.column or 1)))
                 break
+
+
+def _line_end(lines: list[str], number: int) -> tuple[int, int, int]:
+    """(line, column, offset) just after the last character of line ``number``."""
+    tail = lines[number - 1].rstrip()
+    return number, len(tail) + 1, sum(len(x) + 1 for x in lines[:number - 1]) + len(tail)
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())

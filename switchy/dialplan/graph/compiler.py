@@ -47,7 +47,7 @@ Node kinds and their own attributes
     ``stop``      halt all routing for the call (no outgoing edge)
     ``handler``   a handler's entry: ``name``, ``params`` (``ast.Param`` list)
     ``exit``      the end of a handler: control returns to the caller's ``next``
-    ``end``       a dialplan's end: hang up with ``cause`` if no route ran
+    ``end``       a dialplan's end: hang up with ``cause`` if no route matched
 
 Edge labels
     ``select`` (with ``value``, the header value; ``default=True`` on the fallback),
@@ -191,7 +191,7 @@ class _Compiler:
                 attrs = self.g.nodes[match]
                 field = attrs["field"] if attrs["pattern"] is not None else None
                 index_entries.append(Entry(position, field, attrs["pattern"]))
-        end = self.node(Kind.END, f"end: hang up {NO_ROUTE_CAUSE} if no route ran", None,
+        end = self.node(Kind.END, f"end: hang up {NO_ROUTE_CAUSE} if no route matched", None,
                         cause=NO_ROUTE_CAUSE)
         self.connect(exits, end)
         if table is not None:

@@ -81,7 +81,7 @@ class RoutingOutcome:
 
     uuid: str
     dialplan: str | None = None
-    routes: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)  # those whose pattern matched, in order
     result: Result = Result.ROUTED
     cause: str | None = None
     stopped: bool = False
@@ -91,10 +91,15 @@ class RoutingOutcome:
     hung_up_at_end: bool = False  # routing was over with the call still parked: hung up
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
+    # Traced calls only: the wall-clock time the call's time tests read, and the zone it
+    # is in (None: the machine's local zone, the dialplan set no ``timezone``).
+    local_time: dt.datetime | None = None
+    timezone: str | None = None
 
     def summary(self) -> str:
-        """How routing ended, on one line: result, routes run, stop, cause, error."""
-        line = f"{self.result}; routes run: {', '.join(self.routes) or 'none'}"
+        """How routing ended, on one line: result, the routes whose pattern matched (their
+        ``if`` may still have sent nothing), stop, cause, error."""
+        line = f"{self.result}; routes matched: {', '.join(self.routes) or 'none'}"
         if self.stopped:
             line += "; stopped"
         if self.left:
@@ -338,10 +343,12 @@ class _CallRun:
             DEFAULT_DIALPLAN if DEFAULT_DIALPLAN in dialplans else None)
         if name is None:
             self.outcome.result = Result.NO_DIALPLAN
-            self.step(f"{header}={value!r}: no dialplan of that name and no default")
+            shown = f"{header}={value!r}" if value is not None else f"no {header}"
+            self.step(f"{shown}: no dialplan of that name and no default")
             return None
         self.outcome.dialplan = name
-        self.step(f"{header}={value!r} → dialplan {name}")
+        shown = f"{header}={value!r}" if value is not None else f"no {header}"
+        self.step(f"{shown} → dialplan {name}")
         return dialplans[name]
 
     async def _dialplan(self, node: int, attrs: dict) -> int | None:
@@ -354,6 +361,10 @@ class _CallRun:
             if self.tz is None and value is not None:
                 self.sess.log.warning("unknown time zone %r; using the local time", value)
             note = f"time zone {as_text(value) or 'local'}"
+            if self.tz is not None:
+                self.outcome.timezone = as_text(value)
+        if self.trace:
+            self.outcome.local_time = timeofday.local_time(self.rt.clock, self.tz)
         self.step(note)
         return self.edges[node][Edge.NEXT]
 
@@ -378,7 +389,7 @@ class _CallRun:
             self.step("done")
             return None
         out.result, out.cause = Result.NO_ROUTE, attrs["cause"]
-        self.step("no route ran")
+        self.step("no route matched")
         await self.sess.hangup(attrs["cause"])
         return None
 
@@ -672,10 +683,7 @@ class _CallRun:
             return self.sess.uuid
         if name in timeofday.LIMITS or name in ("time", "date", "now"):
             if self._now is None:
-                clock = self.rt.clock
-                # A wall clock (``simulate --at`` without offset) is already local time.
-                self._now = clock() if getattr(clock, "wall_clock", False) \
-                    else timeofday.local_now(clock, self.tz)
+                self._now = timeofday.local_time(self.rt.clock, self.tz)
             return timeofday.read(name, self._now)
         return MISSING
 

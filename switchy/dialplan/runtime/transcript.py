@@ -25,8 +25,10 @@ class Transcript:
 
     def begin(self, uuid: str, headers: dict[str, str], controller: RecordingController) -> None:
         self.controller = controller
-        call = ", ".join(f"{k}={v}" for k, v in headers.items()) or "no headers set"
-        self.write(f"call {uuid} ({call})")
+        given = ", ".join(f"{k}={v}" for k, v in headers.items())
+        # Nothing else is assumed: a header the dialplan reads and --set did not give is
+        # absent, as on a real event without it.
+        self.write(f"call {uuid}, parked with " + (f"only {given}" if given else "no headers"))
         self.write("path:")
 
     def flush_commands(self) -> None:
@@ -48,6 +50,10 @@ class Transcript:
         assert self.controller is not None
         self.write()
         self.write(f"outcome: {outcome.summary()}")
+        if outcome.local_time is not None:
+            zone = (f"in {outcome.timezone}, the dialplan's time zone" if outcome.timezone
+                    else "in this machine's zone (the dialplan sets no timezone)")
+            self.write(f"time of the call: {outcome.local_time:%a %Y-%m-%d %H:%M:%S} {zone}")
         sent = self.controller.sent
         self.write(f"{len(sent)} ESL command{'s' if len(sent) != 1 else ''} would be sent"
                    + (":" if sent and self.wire else ""))

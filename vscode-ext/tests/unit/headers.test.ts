@@ -38,7 +38,11 @@ test('@ gives the time of the call', () => {
         at: '2024-12-24T09:00',
     });
     assert.deepEqual(parseCall('@2024-12-24'), { headers: {}, at: '2024-12-24' });
-    assert.match(parseCall('@09:00').error ?? '', /not a date and time/);
+    assert.deepEqual(parseCall('4100 @"2026-12-06T10:00 America/New_York"'), {
+        headers: { 'Caller-Destination-Number': '4100' },
+        at: '2026-12-06T10:00 America/New_York',
+    });
+    assert.match(parseCall('4100 @').error ?? '', /write the time of the call after @/);
     assert.match(parseCall('@2024-12-24 @2024-12-25').error ?? '', /given twice/);
 });
 

@@ -29,7 +29,7 @@ test('a Python without switchy is told to install it', () => {
     assert.equal(
         message,
         'switchy: "/venv/bin/python" has no switchy language server (/venv/bin/python: No module named switchy_lsp). ' +
-            'Install switchy into it (/venv/bin/python -m pip install switchy), ' +
+            'Install switchy-cluster into it (in a switchy checkout: /venv/bin/python -m pip install .), ' +
             'or set "switchy.server.pythonPath" to a Python that has switchy.',
     );
 });

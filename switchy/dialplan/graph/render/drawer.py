@@ -340,7 +340,7 @@ class Drawer:
         if kind == Kind.REJECT:
             return ["a guard failed:", f"hang up {attrs['cause']}"]
         if kind == Kind.END:
-            return ["no route ran:", f"hang up {attrs['cause']}"]
+            return ["no route matched:", f"hang up {attrs['cause']}"]
         if kind == Kind.EXIT:
             return [f"end of {attrs['name']}"]
         if kind == Kind.CONDITION:

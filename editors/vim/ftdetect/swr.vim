@@ -1,0 +1,2 @@
+" switchy dialplans: *.swr files have the filetype swr (syntax/swr.vim, ftplugin/swr.vim).
+autocmd BufRead,BufNewFile *.swr setfiletype swr
