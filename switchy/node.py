@@ -57,8 +57,11 @@ class Node:
         self.calls: dict[str, Call[Session]] = {}
         self._park_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._session_tasks: dict[str, set[asyncio.Future[Any]]] = {}  # callbacks still running per call
+        self._skipped_rows = 0  # rows of the last channel list that were not objects
         self.stopping = False  # commands failing while we disconnect are not errors
-        self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0}
+        self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0,
+                      "lost": 0}
         self._ever_connected = False
         client.add_handler("*", self.on_event)
         client.on_connected(self._on_connected)
@@ -141,10 +144,18 @@ class Node:
             if inspect.isawaitable(result):
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
+                if isinstance(model, Session):
+                    self._session_tasks.setdefault(model.uuid, set()).add(task)
                 task.add_done_callback(lambda t, cb=callback, m=model: self._task_done(t, cb, m))
 
     def _task_done(self, task: asyncio.Future[Any], callback: Callable[..., Any], model: Any) -> None:
         self._tasks.discard(task)  # type: ignore[arg-type]
+        if isinstance(model, Session):
+            running = self._session_tasks.get(model.uuid)
+            if running is not None:
+                running.discard(task)
+                if not running:
+                    del self._session_tasks[model.uuid]
         if not task.cancelled() and task.exception() is not None:
             self.stats["callback_errors"] += 1
             self._log_failure(callback, model, task.exception())
@@ -209,35 +220,95 @@ class Node:
             self._ever_connected = True
 
     async def _on_connected(self) -> None:
-        """After every (re)connect: route calls that were parked while we were away."""
+        """After every (re)connect: the node is the truth. Calls that ended while we were
+        away are let go; calls that were parked meanwhile are routed."""
+        known = set(self.sessions)  # a call seen from now on is not "lost"
         try:
-            await self.recover_parked()
+            rows = await self.channel_rows()
         except ESLError as exc:
-            log.warning("%s: could not list parked calls after connecting: %s", self.name, exc)
+            log.warning("%s: could not list the node's channels after connecting: %s", self.name, exc)
+            return
+        if rows is None:
+            return
+        if all(isinstance(row.get("uuid"), str) for row in rows) and not self._skipped_rows:
+            self.let_go_vanished(known, rows)
+        else:  # a row we cannot read may be a live call: losing none beats losing a live one
+            log.warning("%s: the channel list has unreadable rows; no call is taken for lost", self.name)
+        try:
+            await self.recover_parked(rows)
+        except ESLError as exc:
+            log.warning("%s: could not route the calls parked while disconnected: %s", self.name, exc)
 
-    async def recover_parked(self) -> int:
-        """Find channels parked on the node that switchy does not know and route them."""
-        if not self.apps:
-            return 0
+    async def channel_rows(self) -> list[dict[str, Any]] | None:
+        """The node's channels (``show channels as json``); None when the answer cannot be
+        trusted as a complete list. Rows that are not objects are skipped."""
         listing = await self.client.api("show channels as json")
         try:
-            rows = json.loads(listing).get("rows", []) if listing.lstrip().startswith("{") else []
-        except ValueError:
-            log.warning("%s: unreadable 'show channels as json' output", self.name)
+            data = json.loads(listing) if listing.lstrip().startswith("{") else None
+        except (ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            log.warning("%s: unreadable 'show channels as json' output: %.80r", self.name, listing)
+            return None
+        rows = data.get("rows", [])
+        if not isinstance(rows, list):
+            log.warning("%s: 'show channels as json' has rows that are no list: %.80r", self.name, rows)
+            return None
+        good = [row for row in rows if isinstance(row, dict)]
+        self._skipped_rows = len(rows) - len(good)
+        if len(good) != len(rows):
+            log.warning("%s: skipped %d channel row(s) that are not objects", self.name, len(rows) - len(good))
+        return good
+
+    def let_go_vanished(self, known: set[str], rows: list[dict[str, Any]]) -> list[str]:
+        """End the sessions of ``known`` calls the node no longer has: their commands fail,
+        their route tasks end, and the operator reads how many and which."""
+        present = {row.get("uuid") for row in rows}
+        lost = [uuid for uuid in known if uuid in self.sessions and uuid not in present]
+        if not lost:
+            return lost
+        conn = self.client.connection
+        for uuid in lost:
+            session = self.sessions[uuid]
+            session.hungup = True
+            if conn is not None:
+                conn.fail_executions(uuid, f"channel {uuid} is gone: it ended while {self.name} was disconnected")
+            for task in self._session_tasks.pop(uuid, ()):
+                task.cancel()
+            self._forget(session)
+        self.stats["lost"] += len(lost)
+        log.info("%s: %d call(s) lost while disconnected: %s", self.name, len(lost), ", ".join(sorted(lost)))
+        return lost
+
+    async def recover_parked(self, rows: list[dict[str, Any]] | None = None) -> int:
+        """Find channels parked on the node that switchy does not know and route them.
+
+        One row that cannot be recovered (odd fields, a channel gone meanwhile) is logged
+        and skipped; the others are still routed.
+        """
+        if not self.apps:
             return 0
+        if rows is None:
+            rows = await self.channel_rows()
+            if rows is None:
+                return 0
         recovered = 0
         for row in rows:
             uuid = row.get("uuid")
-            if not uuid or uuid in self.sessions or row.get("state") != "CS_EXECUTE" \
-                    or row.get("application") != "park":
+            if not isinstance(uuid, str) or not uuid or uuid in self.sessions \
+                    or row.get("state") != "CS_EXECUTE" or row.get("application") != "park":
                 continue
-            dump = await self.client.api(f"uuid_dump {uuid}")
-            if dump.startswith("-ERR"):
+            try:
+                dump = await self.client.api(f"uuid_dump {uuid}")
+                if dump.startswith("-ERR"):
+                    continue
+                event = Event.from_plain(dump.encode("utf-8", "surrogateescape"))
+                headers = [("Event-Name", "CHANNEL_PARK"),
+                           *[(k, v) for k, v in event.header_items() if k != "Event-Name"]]
+                session_event = Event(headers)
+            except ESLError as exc:
+                log.warning("%s: could not recover parked call %.60s: %s", self.name, uuid, exc)
                 continue
-            event = Event.from_plain(dump.encode("utf-8", "surrogateescape"))
-            headers = [("Event-Name", "CHANNEL_PARK"),
-                       *[(k, v) for k, v in event.header_items() if k != "Event-Name"]]
-            session_event = Event(headers)
             self.stats["recovered"] += 1
             recovered += 1
             self.on_event(session_event)

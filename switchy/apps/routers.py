@@ -20,7 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
-from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
+from ..dialplan import patterns
+from ..dialplan.patterns import PatternTimeout
+from ..expansion import UnsafeArgument
+from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from ..session import Session
 from ..workers import Workers
 
@@ -37,7 +40,7 @@ class Route:
 
     def __post_init__(self) -> None:
         try:
-            self.regex = re.compile(self.pattern)
+            self.regex = patterns.compile_regex(self.pattern)  # bounded, like the .swr runtime's
         except re.error as exc:
             raise ValueError(f"invalid route pattern {self.pattern!r}: {exc}") from None
 
@@ -126,7 +129,14 @@ class Router:
                 sess.hangup(self.reject_cause)
             return
         matched = False
-        for route, match in self.matches(sess):
+        try:
+            found = self.matches(sess)
+        except PatternTimeout as exc:
+            self.stats[Result.ERROR] += 1
+            sess.log.error("%s; hanging up with %s", exc, PATTERN_TIMEOUT_CAUSE)
+            sess.hangup(PATTERN_TIMEOUT_CAUSE)
+            return
+        for route, match in found:
             matched = True
             try:
                 async with asyncio.timeout(self.route_timeout):
@@ -136,6 +146,9 @@ class Router:
             except TimeoutError:
                 self._failed(sess, route, f"did not finish within {self.route_timeout:g} s",
                              Result.TIMEOUT)
+                return
+            except UnsafeArgument as exc:  # a caller's value that cannot be sent literally
+                self._failed(sess, route, f"refused a value: {exc}", Result.ERROR, cause=exc.cause)
                 return
             except Exception:
                 self._failed(sess, route, "raised", Result.ERROR, exc_info=True)
@@ -161,8 +174,9 @@ class Router:
         return result
 
     def _failed(self, sess: Session, route: Route, what: str, result: Result,
-                exc_info: bool = False) -> None:
+                exc_info: bool = False, cause: str | None = None) -> None:
         self.stats[result] += 1
+        cause = cause or self.error_cause
         sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
-                       self.error_cause, exc_info=exc_info)
-        sess.hangup(self.error_cause)
+                       cause, exc_info=exc_info)
+        sess.hangup(cause)

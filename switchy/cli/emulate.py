@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 
+from switchy.cli.options import PORT, whole_number
 from switchy.emulator import EmulatedCluster
 
 
@@ -15,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "emulate", help="serve emulated FreeSWITCH nodes (ESL) until interrupted",
         description="Serve N emulated FreeSWITCH nodes speaking the Event Socket protocol on "
                     "HOST:PORT … PORT+N-1 (park-only dialplan), until interrupted.")
-    parser.add_argument("--nodes", type=int, default=1, metavar="N", help="how many nodes (1)")
-    parser.add_argument("--port", type=int, default=8021, metavar="P",
+    parser.add_argument("--nodes", type=whole_number(1, 1000), default=1, metavar="N", help="how many nodes (1)")
+    parser.add_argument("--port", type=PORT, default=8021, metavar="P",
                         help="the first node's ESL port (8021); 0 picks free ports")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--password", default="ClueCon", help="ESL password (ClueCon)")
@@ -29,8 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.nodes < 1:
-        print("switchy emulate: --nodes must be at least 1")
+    if args.port and args.port + args.nodes - 1 > 65535:
+        print(f"switchy emulate: {args.nodes} nodes from port {args.port} would need ports past 65535",
+              file=sys.stderr)
         return 2
     try:
         asyncio.run(serve(args))

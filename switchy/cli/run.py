@@ -23,6 +23,7 @@ import sys
 from switchy.cli.check import print_diagnostics
 from switchy.cli.cluster import run_cluster
 from switchy.cli.emulated import run_emulated
+from switchy.cli.options import whole_number
 from switchy.dialplan.build import Build
 from switchy.dialplan.runtime.app import DialplanApp, DialplanError
 from switchy.hosts import parse_host, resolve_password
@@ -38,14 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--host", action="append", metavar="H[:PORT]",
                         help="a FreeSWITCH node's event socket (repeatable; port 8021)")
-    target.add_argument("--emulate", type=int, metavar="N",
+    target.add_argument("--emulate", type=whole_number(1, 1000), metavar="N",
                         help="run N emulated FreeSWITCH nodes in this process instead")
     p.add_argument("--password-file", metavar="F",
                    help="file holding the ESL password (else $SWITCHY_PASSWORD, "
                    "$SWITCHY_PASSWORD_FILE or ClueCon)")
-    p.add_argument("--calls", type=int, default=12, metavar="K",
+    p.add_argument("--calls", type=whole_number(1), default=12, metavar="K",
                    help="with --emulate: how many calls to drive (12)")
-    p.add_argument("--concurrency", type=int, default=4, metavar="C",
+    p.add_argument("--concurrency", type=whole_number(1), default=4, metavar="C",
                    help="with --emulate: calls in progress at once (4)")
     p.add_argument("--context", action="append", default=[], metavar="NAME",
                    help="also route the calls of this context (repeatable); a context no "

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from switchy.causes import CAUSE_NAMES
 from switchy.dialplan.diagnostics import did_you_mean
+from switchy.expansion import Expandable, raw
 
 REQUIRED = object()  # sentinel: the argument has no default
 
@@ -45,6 +46,8 @@ def _text_check(v):
 
 
 def _text(v):
+    if isinstance(v, str):  # kept as it is: the author's own text stays Expandable
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
@@ -149,9 +152,14 @@ def _params_check(v):
 
 
 def _params(v):
-    """``"a=1,b=2"`` or ``"{a=1,b=2}"`` → ``{"a": "1", "b": "2"}`` (what Session takes)."""
+    """``"a=1,b=2"`` or ``"{a=1,b=2}"`` → ``{"a": "1", "b": "2"}`` (what Session takes).
+
+    Values of the author's own text stay ``Expandable``; text that holds a call's
+    values is split as literal text (so a caller's ``,`` cannot add a variable).
+    """
     if v is None or isinstance(v, dict):
         return v
+    mine = isinstance(v, Expandable) and all(e for _, e in v.parts)
     text = str(v).strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
@@ -160,7 +168,7 @@ def _params(v):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"expected name=value in channel variables, got {item!r}")
-        out[name.strip()] = value.strip()
+        out[name.strip()] = raw(value.strip()) if mine else value.strip()
     return out
 
 

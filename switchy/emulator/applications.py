@@ -29,7 +29,7 @@ from .channel import (
 )
 from .events import micros
 from .originate import dial
-from .session import AppFunc, Run, media_wait, park_channel, start_recording, stop_recording
+from .session import AppFunc, Run, expand, media_wait, park_channel, start_recording, stop_recording
 
 APPLICATIONS: dict[str, AppFunc] = {}
 
@@ -165,9 +165,11 @@ def send_digits(ch: Channel, digits: str) -> None:
 
 @app("set")
 async def set_(ch: Channel, arg: str, run: Run) -> None:
+    """set_function: the value is expanded once more (an empty one unsets)."""
     name, sep, value = arg.partition("=")
     if name.strip():
-        ch.set_var(name.strip(), value if sep else None)
+        value = expand(ch, value) if sep else ""
+        ch.set_var(name.strip(), value or None)
 
 
 @app("unset")
@@ -184,8 +186,9 @@ async def export(ch: Channel, arg: str, run: Run) -> None:
     name = name.removeprefix("nolocal:")
     if not name:
         return
+    value = expand(ch, value) if sep else ""
     if local:
-        ch.set_var(name, value if sep else None)
+        ch.set_var(name, value or None)
     exported = [v for v in (ch.variables.get("export_vars") or "").split(",") if v]
     if name not in exported:
         exported.append(name)
@@ -200,10 +203,11 @@ async def multiset(ch: Channel, arg: str, run: Run) -> None:
         pairs = text.split(sep)
     else:
         pairs = text.split()
-    for pair in pairs:
+    for pair in pairs:  # each one through set_function, so expanded once more
         name, has_value, value = pair.partition("=")
         if name:
-            ch.set_var(name, value if has_value else None)
+            value = expand(ch, value) if has_value else ""
+            ch.set_var(name, value or None)
 
 
 @app("log")

@@ -101,6 +101,8 @@ class NodeCore:
         self.errors: list[BaseException] = []  # emulator failures (a test should see none)
         self.listeners: list[Subscriber] = []
         self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
+        # APIs named in ${...} while expanding an argument: (channel, api, args), never run
+        self.expansion_calls: list[tuple[str, str, str]] = []
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[asyncio.TimerHandle] = []
         self.outcomes: list[tuple[re.Pattern[str], DialOutcome]] = []

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from switchy import expansion as expansions
 from switchy.causes import CODE_OF
 
 from . import endpoints
@@ -389,20 +389,34 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
                                                *_name(app_uuid_name)])
 
 
-_VARIABLE = re.compile(r"\$(\$?)\{([^${}]+)\}")
+# Caller-profile fields switch_channel_get_variable falls back to (switch_caller_get_field_by_name).
+_PROFILE_FIELDS = ("dialplan", "username", "caller_id_name", "ani", "aniii", "caller_id_number",
+                   "network_addr", "rdnis", "destination_number", "uuid", "source", "context",
+                   "callee_id_name", "callee_id_number", "orig_caller_id_name", "orig_caller_id_number")
 
 
 def expand(ch: Channel, text: str) -> str:
-    """switch_channel_expand_variables, simply: ``${var}`` and ``$${global}``."""
-    if "${" not in text:
-        return text
+    """switch_channel_expand_variables on this channel (``switchy.expansion.expand``).
 
-    def value(match: re.Match[str]) -> str:
-        if match.group(1):
-            return ch.node.global_vars.get(match.group(2), "")
-        return ch.variables.get(match.group(2), "")
+    An API named inside ``${...}`` is not run: it is recorded in the node's
+    ``expansion_calls`` and announced with the API event FreeSWITCH fires, and expands
+    to nothing (what ``system`` with no output gives).
+    """
+    node = ch.node
 
-    return _VARIABLE.sub(value, text)
+    def variable(name: str) -> str | None:
+        value = ch.variables.get(name)
+        if value is None and name in _PROFILE_FIELDS:
+            value = getattr(ch.profile, name, None) or None
+        return value
+
+    def api(command: str, args: str) -> str:
+        node.expansion_calls.append((ch.uuid, command, args))
+        items = [("API-Command", command)] + ([("API-Command-Argument", args)] if args else [])
+        node.fire_plain("API", items)
+        return ""
+
+    return expansions.expand(text, variable, api, node.global_vars.get)
 
 
 def _name(value: str | None) -> list[tuple[str, str]]:

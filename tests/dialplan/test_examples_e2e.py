@@ -98,7 +98,7 @@ async def _proxier(cluster):
     async with serving(cluster, "seed_proxier.swr") as h:
         calls = [await h.call(i, "2001", variables=uri("2001"), hangup=True) for i in range(3)]
         for call in calls:
-            assert only_on(call, cluster) == [FAILOVER, "execute bridge sofia/external/${sip_req_uri}"]
+            assert only_on(call, cluster) == [FAILOVER, "execute bridge sofia/external/2001@10.0.0.1"]
             assert call.channel.bridges[0].target == "sofia/external/2001@10.0.0.1"
 
 

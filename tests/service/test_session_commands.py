@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from switchy.esl import Event
+from switchy.expansion import UnsafeArgument, raw
 from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
 
 U = SIMULATED_UUID
@@ -25,7 +26,7 @@ CASES = [
      "execute bridge sofia/gateway/long_distance_trunk/2001@pbx.example.com"),
     (lambda s: s.bridge(profile="internal", proxy="salespbx.com"),
      "execute bridge sofia/internal/2001@pbx.example.com;fs_path=sip:salespbx.com"),
-    (lambda s: s.bridge(dest_url="${sip_req_uri}", params={"hangup_after_bridge": "true"}),
+    (lambda s: s.bridge(dest_url=raw("${sip_req_uri}"), params={"hangup_after_bridge": "true"}),
      "execute bridge {hangup_after_bridge=true}sofia/external/${sip_req_uri}"),
     (lambda s: s.bridge("user/1000@example.com"), "execute bridge user/1000@example.com"),
     (lambda s: s.bridge("sofia/gateway/gw1/123", params={"leg_timeout": 20}),
@@ -51,6 +52,40 @@ CASES = [
     (lambda s: s.speak("hello there"), "execute speak flite|kal|hello there"),
     (lambda s: s.bridge_to("other-uuid"), f"api uuid_bridge {U} other-uuid"),
 ]
+
+# Plain text is sent literally: FreeSWITCH's expansion gives back exactly that text.
+LITERAL = [
+    (lambda s: s.playback("/sounds/${secret_pin}.wav"), "execute playback /sounds/\\${secret_pin}.wav"),
+    (lambda s: s.playback(raw("${sounds}/a.wav")), "execute playback ${sounds}/a.wav"),
+    (lambda s: s.setvar("cid", "${system(touch x)}"), "execute set cid=\\\\\\${system(touch x)}"),
+    (lambda s: s.setvar("cid", "plain"), "execute set cid=plain"),
+    (lambda s: s.bridge(dest_url="${sip_from_user}@pbx"),
+     "execute bridge sofia/external/\\${sip_from_user}@pbx"),
+    (lambda s: s.log_message("info", "hi ${x}"), "execute log INFO hi \\${x}"),
+    (lambda s: s.execute("log", "INFO ${system(id)}"), "execute log INFO \\${system(id)}"),
+    (lambda s: s.api("expand echo ${system(id)}"), "api expand echo \\${system(id)}"),
+    (lambda s: s.api("uuid_setvar x y ${system(id)}"), "api uuid_setvar x y ${system(id)}"),
+]
+
+
+@pytest.mark.parametrize("call, expected", LITERAL, ids=[c[1] for c in LITERAL])
+async def test_plain_text_is_sent_literally_raw_text_as_written(call, expected):
+    controller = RecordingController()
+    await call(simulated_session(HEADERS, controller))
+    assert controller.lines()[-1] == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.bridge(dest_url="1000@a,sofia/gateway/evil/900"),
+    lambda s: s.bridge(gateway="gw|other"),
+    lambda s: s.bridge(params={"origination_caller_id_name": "x},sofia/gw/evil/1{"}),
+    lambda s: s.broadcast("x.wav bleg"),
+    lambda s: s.transfer("1000 XML evil"),
+], ids=["dest-comma", "gateway-bar", "params-brace", "broadcast-blank", "transfer-blank"])
+def test_values_that_cannot_be_made_literal_are_refused_with_a_cause(call):
+    with pytest.raises(UnsafeArgument) as refused:
+        call(simulated_session(HEADERS, RecordingController()))
+    assert refused.value.cause == "INVALID_NUMBER_FORMAT"
 
 
 @pytest.mark.parametrize("call, expected", CASES, ids=[c[1].split(" ", 1)[1] for c in CASES])

@@ -8,6 +8,7 @@ install has no such copy, so the loader falls back to the source tree.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -103,13 +104,35 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
         try:
             module = transformer.transform(outcome.tree)
         except Exception as exc:  # a recovered tree the transformer did not foresee
-            outcome.diagnostics.append(dg.make(
-                "SWR101", f"cannot make sense of this file ({type(exc).__name__})",
-                ast.Span.unknown(file)))
+            if isinstance(exc, RecursionError) or isinstance(getattr(exc, "orig_exc", None), RecursionError):
+                outcome.diagnostics.append(too_deep(text, file))  # Lark wraps it in VisitError
+            else:
+                outcome.diagnostics.append(dg.make(
+                    "SWR101", f"cannot make sense of this file ({type(exc).__name__})",
+                    ast.Span.unknown(file)))
     if not isinstance(module, ast.Module):
         module = ast.Module([], span=ast.Span(file, 1, 1, 1, 1, 0, 0))
     diags = outcome.diagnostics + transformer.diagnostics
     return ParseResult(module, diags, find_comments(text, file), text, outcome.clean_end)
+
+
+_LITERALS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*')
+MAX_NESTING = 100  # what the docs promise to follow; far deeper fails in Python's recursion
+
+
+def too_deep(text: str, file: str) -> dg.Diagnostic:
+    """A file nested too deeply to read, pointing at its deepest bracket."""
+    blank = _LITERALS.sub(lambda m: " " * len(m.group(0)), text)
+    depth = deepest = where = 0
+    for m in re.finditer(r"[\[\](){}]", blank):
+        depth += 1 if m.group(0) in "([{" else -1
+        if depth > deepest:
+            deepest, where = depth, m.start()
+    line = text.count("\n", 0, where) + 1
+    column = where - (text.rfind("\n", 0, where) + 1) + 1
+    return dg.make("SWR101", f"nested {deepest} levels deep here: more than switchy can follow "
+                   f"(keep brackets and blocks under {MAX_NESTING} levels)",
+                   ast.Span(file, line, column, line, column + 1, where, where + 1))
 
 
 def expected_next(text: str) -> set[str]:

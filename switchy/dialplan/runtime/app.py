@@ -162,7 +162,17 @@ class DialplanApp:
         unless ``on_reload`` is there to report them."""
         if not force and not self.changed():
             return None
-        result = build(self.paths, index_threshold=self.index_threshold)
+        return self._adopt(build(self.paths, index_threshold=self.index_threshold))
+
+    async def reload_off_loop(self, force: bool = False) -> Build | None:
+        """``reload``, with the files read and compiled in a worker thread: a slow or
+        hostile file (a huge include, a network mount) never stalls routing."""
+        if not force and not await asyncio.to_thread(self.changed):
+            return None
+        result = await asyncio.to_thread(build, self.paths, index_threshold=self.index_threshold)
+        return self._adopt(result)
+
+    def _adopt(self, result: Build) -> Build:
         if result.ok:
             self.build = result
             self.runtime = self._runtime(result)  # calls in progress keep the old one
@@ -184,6 +194,6 @@ class DialplanApp:
         while True:
             await asyncio.sleep(interval)
             try:
-                self.reload()
+                await self.reload_off_loop()
             except Exception:  # never let a reload problem stop routing
                 log.exception("dialplan reload failed")

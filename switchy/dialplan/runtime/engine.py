@@ -54,8 +54,9 @@ from switchy.dialplan.language import (
     bridge_cause,
 )
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
-from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
-from switchy.session import CommandFailed, Session
+from switchy.expansion import UnsafeArgument, join, raw
+from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
+from switchy.session import CommandFailed, Session, printable
 from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
@@ -259,6 +260,10 @@ class _CallRun:
                 self.step(f"the call is gone: {exc}")
             else:
                 await self.fail(str(exc))
+        except UnsafeArgument as exc:  # a call's value that cannot be sent literally
+            await self.fail(str(exc), cause=exc.cause)
+        except patterns.PatternTimeout as exc:  # a hostile value against a backtracking pattern
+            await self.fail(str(exc), cause=PATTERN_TIMEOUT_CAUSE)
         except (EvalError, ValueError, TypeError, LookupError, TimeoutError) as exc:
             await self.fail(_describe(exc))
         except Exception as exc:  # a Python function's own bug: the call still ends cleanly
@@ -296,16 +301,17 @@ class _CallRun:
         message = str(exc)
         return self.sess.hungup or "No such channel" in message or "invalid session" in message
 
-    async def fail(self, message: str) -> None:
+    async def fail(self, message: str, cause: str | None = None) -> None:
         out = self.outcome
         where = self.attrs.get("span")
-        out.result, out.error, out.cause = Result.ERROR, message, self.rt.error_cause
-        self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, message,
-                            f" (at {where})" if where else "", self.rt.error_cause)
-        self.step(f"error: {message}; hang up {self.rt.error_cause}")
+        cause = cause or self.rt.error_cause
+        out.result, out.error, out.cause = Result.ERROR, message, cause
+        self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, printable(message),
+                            f" (at {where})" if where else "", cause)
+        self.step(f"error: {message}; hang up {cause}")
         if not self.sess.hungup:
             with contextlib.suppress(CommandFailed):
-                await self.sess.hangup(self.rt.error_cause)
+                await self.sess.hangup(cause)
 
     async def walk(self, start: int, *, one_route: bool) -> None:
         """Follow edges from ``start``; with ``one_route``, return at the next route."""
@@ -521,8 +527,8 @@ class _CallRun:
                 value = p.default
             values[p.name] = None if value is None else p.type.coerce(value)
         sess = self.sess
-        if action.kind == "log":
-            getattr(sess.log, values["level"])("%s", values["message"])
+        if action.kind == "log":  # a caller's line breaks must not forge log lines
+            getattr(sess.log, values["level"])("%s", printable(values["message"]))
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node][Edge.NEXT]
         if action.kind == "mapping":
@@ -607,7 +613,8 @@ class _CallRun:
         """``execute_extension``: route the call again as if it had dialled ``extension``
         (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
         if "${" in extension:
-            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+            # the author's ${...} is FreeSWITCH's to expand; a call's values in it stay literal
+            reply = await self.sess.api(join(raw(f"eval uuid:{self.sess.uuid} "), extension),
                                         ok_if=lambda _reply: True)
             extension = str(reply).rstrip("\n")
         name = context or self.outcome.dialplan or ""
