@@ -254,6 +254,23 @@ def one_word(value: object, what: str, *, forbidden: str = "", blanks: bool = Tr
     return value
 
 
+def no_application_choice(value: object, what: str) -> object:
+    """``uuid_broadcast`` reads ``app::arg``: what stands before the first ``::`` names the
+    application it runs (``system`` among them). A caller's piece of an ``Expandable``
+    (a .swr string with interpolations) must neither hold ``::`` nor stand before one.
+    A plain ``str`` is the Python author's own choice, as the seed's ``privacy::full``."""
+    if not isinstance(value, Expandable):
+        return value
+    cut = str(value).find("::")
+    start = 0
+    for text, mine in value.parts:
+        if not mine and ("::" in text or start < cut):
+            raise UnsafeArgument(f"{what} {str(value)!r}: a caller's text would choose the "
+                                 "application it runs (before '::')")
+        start += len(text)
+    return value
+
+
 # -- what a caller controls ---------------------------------------------------------------------
 
 # Channel variables whose value the caller chose (SIP From/To/Request-URI, caller ID,

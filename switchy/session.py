@@ -29,6 +29,7 @@ from .expansion import (
     application_argument,
     join,
     multiset_argument,
+    no_application_choice,
     once,
     one_destination,
     one_word,
@@ -389,6 +390,7 @@ class Session:
         the api's word splitting would change), then an application argument FreeSWITCH
         expands. What stands before ``::`` names the application: keep callers out of it."""
         one_word(path, "broadcast path", forbidden="'\"\\")
+        no_application_choice(path, "broadcast path")
         return self.api(f"uuid_broadcast {self.uuid} {once(path)} {_word(leg, 'leg')}")
 
     def setvar(self, name: str, value: Any) -> Command:

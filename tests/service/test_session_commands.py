@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from switchy.esl import Event
-from switchy.expansion import UnsafeArgument, raw
+from switchy.expansion import UnsafeArgument, join, raw
 from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
 
 U = SIMULATED_UUID
@@ -81,7 +81,10 @@ async def test_plain_text_is_sent_literally_raw_text_as_written(call, expected):
     lambda s: s.bridge(params={"origination_caller_id_name": "x},sofia/gw/evil/1{"}),
     lambda s: s.broadcast("x.wav bleg"),
     lambda s: s.transfer("1000 XML evil"),
-], ids=["dest-comma", "gateway-bar", "params-brace", "broadcast-blank", "transfer-blank"])
+    lambda s: s.broadcast(join(raw("/sounds/"), "system::touch")),
+    lambda s: s.broadcast(join("system", raw("::touch"))),
+], ids=["dest-comma", "gateway-bar", "params-brace", "broadcast-blank", "transfer-blank",
+        "broadcast-caller-app", "broadcast-caller-before-app"])
 def test_values_that_cannot_be_made_literal_are_refused_with_a_cause(call):
     with pytest.raises(UnsafeArgument) as refused:
         call(simulated_session(HEADERS, RecordingController()))
@@ -95,6 +98,15 @@ async def test_method_sends_its_command(call, expected):
     command = call(session)
     await command
     assert controller.lines()[-1] == expected
+
+
+async def test_a_broadcast_application_is_the_authors_choice_only():
+    controller = RecordingController()
+    session = simulated_session(HEADERS, controller)
+    await session.broadcast(join(raw("playback::"), "x.wav"))  # the caller names the file
+    await session.broadcast("privacy::full")  # the seed's own, from Python
+    assert controller.lines() == [f"api uuid_broadcast {U} playback::x.wav aleg",
+                                  f"api uuid_broadcast {U} privacy::full aleg"]
 
 
 async def test_commands_keep_issue_order():
