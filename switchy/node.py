@@ -68,10 +68,10 @@ class Node:
         self.stopping = False  # commands failing while we disconnect are not errors
         self.stats = {"sessions": 0, "parked": 0, "park_timeouts": 0, "callback_errors": 0, "recovered": 0,
                       "lost": 0}
+        self._ever_connected = False
         client.add_handler("*", self.on_event)
         client.on_connected(self._on_connected)
-        if self.claims is not None:
-            client.on_state(self._state_changed)
+        client.on_state(self._state_changed)
 
     def __repr__(self) -> str:
         return f"<Node {self.name} {self.client.state.value} sessions={len(self.sessions)}>"
@@ -94,11 +94,12 @@ class Node:
             name = event.subclass or "CUSTOM"
         if session is not None:
             claims = self.claims
-            if name == "CHANNEL_PARK" and session.app_id is not None:
-                if claims is not None:  # routed once claimed (see route_parked)
-                    claims.parked(session)
+            if name == "CHANNEL_PARK":
+                self._choose_app(session)  # the call may have moved into (or out of) an app's context
+                if session.app_id is not None and claims is not None:
+                    claims.parked(session)  # routed once claimed (see route_parked)
                     return
-                if not self._parked(session):  # only calls some app is responsible for
+                if session.app_id is not None and not self._parked(session):
                     return
             elif name in ("CHANNEL_UNPARK", "CHANNEL_HANGUP"):
                 self._cancel_park_timer(session.uuid)
@@ -117,7 +118,7 @@ class Node:
 
     def _new_session(self, event: Event) -> Session:
         session = Session(event, self.client, node=self)
-        session.app_id = self.apps.choose(session.get)
+        self._choose_app(session, first=True)
         session.on_command = self._commanded
         session.on_done = self._command_done
         self.sessions[session.uuid] = session
@@ -130,6 +131,15 @@ class Node:
         call.add(session)
         self.stats["sessions"] += 1
         return session
+
+    def _choose_app(self, session: Session, *, first: bool = False) -> None:
+        """The app responsible for the call, by its headers now. A call no app claims is
+        left alone: said once at debug level, when it is seen first or stops being claimed."""
+        before = session.app_id
+        session.app_id = self.apps.choose(session.get)
+        if session.app_id is None and (first or before is not None) and self.apps:
+            log.debug("%s: call %s in context %r is no app's: left alone", self.name,
+                      session.uuid, session.get("Caller-Context"))
 
     def _forget(self, session: Session) -> None:
         self.sessions.pop(session.uuid, None)
@@ -236,6 +246,13 @@ class Node:
     # -- connection -------------------------------------------------------------------
 
     def _state_changed(self, state: State) -> None:
+        """The operator sees each node go away and come back (at info level)."""
+        if state is State.RECONNECTING:
+            log.info("%s: disconnected; reconnecting in the background", self.name)
+        elif state is State.CONNECTED:
+            if self._ever_connected:
+                log.info("%s: reconnected", self.name)
+            self._ever_connected = True
         if state is not State.CONNECTED and self.claims is not None:
             self.claims.disconnected()
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .causes import final_response, sip_to_cause
 from .esl import Event
 from .esl.errors import CommandError, ESLError
 from .expansion import (
@@ -43,6 +44,10 @@ log = logging.getLogger("switchy.session")
 
 # Strong references to command tasks in flight (the loop keeps only weak ones).
 _RUNNING: set[asyncio.Task[None]] = set()
+
+# Applications and api commands that send a call away from the park switchy routes it in.
+MOVING_APPS = frozenset({"transfer", "deflect", "redirect"})
+MOVING_APIS = frozenset({"uuid_transfer", "uuid_bridge", "uuid_deflect", "uuid_park"})
 
 # Events that carry every channel variable (``variable_*``), per switch_channel.c.
 FULL_DATA_EVENTS = frozenset({
@@ -127,8 +132,8 @@ class Session:
 
     __slots__ = (
         "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
-        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "on_done", "parks", "times",
-        "uuid",
+        "controller", "hangup_cause", "hungup", "log", "moved", "node", "on_command", "on_done",
+        "parks", "times", "uuid",
     )
 
     def __init__(self, event: Event, controller: Controller, node: Any = None) -> None:
@@ -149,6 +154,10 @@ class Session:
         self.hungup = False
         self.hangup_cause: str | None = None
         self.parks = 0  # how many times the call was parked (each park routes it again)
+        # A command of this session sent the call away from its park (transfer, deflect,
+        # uuid_transfer, uuid_bridge...): whoever was routing it is done with it, until
+        # it parks again.
+        self.moved = False
         self.times: dict[str, float] = {"created": time.time()}
         self.log = _CallLog(log, {"uuid": self.uuid})
         self.on_command: Callable[[Session, str], Any] | None = None
@@ -172,6 +181,7 @@ class Session:
             self.times.setdefault("answered", time.time())
         elif name == "CHANNEL_PARK":
             self.times["parked"] = time.time()
+            self.moved = False  # parked again: routed afresh by whoever takes it now
         elif name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
             self.hungup = True
             self.hangup_cause = event.peek("Hangup-Cause") or self.hangup_cause
@@ -290,6 +300,8 @@ class Session:
 
     def _issue_application(self, app: str, arg: str, *, loops: int = 1) -> Command:
         """Send ``arg`` exactly as given (already written for FreeSWITCH's expansion)."""
+        if app.lower() in MOVING_APPS:
+            self.moved = True
 
         async def send() -> Event:
             execution = await self.controller.execute(self.uuid, app, arg, event_lock=True, loops=loops)
@@ -307,6 +319,9 @@ class Session:
         if sep and verb in ("eval", "expand"):
             command = f"{verb} {once(_after(command, len(verb) + 1))}"
         command = str(command)
+        words = command.split()
+        if words and words[0] in MOVING_APIS and self.uuid in words[1:]:
+            self.moved = True
 
         async def send() -> str:
             reply = await self.controller.api(command)
@@ -327,7 +342,22 @@ class Session:
                         ok_if=lambda reply: reply.startswith("-ERR No such channel"))
 
     def respond(self, code: int | str) -> Command:
-        return self.execute("respond", code if isinstance(code, str) else str(code))
+        """Send a SIP response. A final one (300 or more) ends the call: only a SIP leg
+        hangs up on FreeSWITCH's own (CALL_REJECTED for 407), so when the channel is
+        still there once the respond is confirmed (a loopback leg), it is hung up with the
+        cause FreeSWITCH gives that SIP code."""
+        text = code if isinstance(code, str) else str(code)
+        arg = application_argument("respond", text)
+        final = final_response(text)
+
+        async def send() -> Event:
+            execution = await self.controller.execute(self.uuid, "respond", arg, event_lock=True)
+            confirmed = await execution
+            if final is not None and not self.hungup:
+                await self.controller.api(f"uuid_kill {self.uuid} {sip_to_cause(final)}")
+            return confirmed
+
+        return self._issue(f"respond({arg})", send)
 
     def bridge(self, dest_url: str | None = None, profile: str | None = None, gateway: str | None = None,
                proxy: str | None = None, params: Mapping[str, Any] | None = None) -> Command:
@@ -408,7 +438,10 @@ class Session:
         return self.execute("stop_record_session", path)
 
     def park(self) -> Command:
-        return self.api(f"uuid_park {self.uuid}")
+        """Keep the call parked (the ``park`` application). On a call that is parked
+        already it returns at once: unlike ``uuid_park``, it never parks the call a second
+        time (which routes it again) nor wedges it (a second ``uuid_park`` does)."""
+        return self.execute("park")
 
     def transfer(self, extension: str, dialplan: str = "XML", context: str | None = None) -> Command:
         """Send the call through FreeSWITCH's dialplan again (``transfer`` application)."""

@@ -1,33 +1,28 @@
-"""``switchy run --host``: route the calls of real FreeSWITCH nodes until interrupted."""
+"""``switchy run --host``: route the calls of real FreeSWITCH nodes until interrupted.
+
+Only the calls whose context (or ``select`` header) names one of the dialplan's
+dialplans, or a ``--context``, are routed; the others are left to the node. Each call
+gets a line when it ends, with its hangup cause; SIGINT or SIGTERM stops the run and
+prints the summary tables. Nodes going away and coming back are logged at info level.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 
 from switchy.claims import ClaimPolicy
+from switchy.cli.calllog import CallLog
 from switchy.dialplan.runtime.app import DialplanApp
-from switchy.dialplan.runtime.engine import RoutingOutcome
 from switchy.esl import AccessDenied, AuthenticationError
 from switchy.hosts import HostSpec
-from switchy.routing import DEFAULT_FIELD
 from switchy.service import Service
-from switchy.session import Session
 
-
-def call_line(sess: Session, outcome: RoutingOutcome) -> str:
-    """One line per routed call: node, call, number, dialplan, routes, result."""
-    routes = ", ".join(outcome.routes) or "-"
-    dest = sess.get(DEFAULT_FIELD, "")
-    text = f"{sess.host} {sess.uuid[:8]} {dest} → {outcome.dialplan or '-'}: {routes} ({outcome.result}"
-    if outcome.cause:
-        text += f", {outcome.cause}"
-    if outcome.error:
-        text += f": {outcome.error}"
-    return text + ")"
+NODE_LOG = "switchy.node"  # its info lines (disconnected, reconnected) are shown by default
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -52,10 +47,15 @@ async def claims_settled(service: Service, timeout: float) -> list[str]:
 
 async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | None, args: argparse.Namespace,
                       out, claims: ClaimPolicy | None = None) -> int:
-    app.on_outcome = lambda sess, outcome: print(call_line(sess, outcome), file=out, flush=True)
+    calls = CallLog(out)
+    app.on_outcome = calls.routed
+    app.on_hangup = calls.ended
+    node_log = logging.getLogger(NODE_LOG)
+    if node_log.getEffectiveLevel() > logging.INFO:
+        node_log.setLevel(logging.INFO)
     service = Service([(h.host, h.port) for h in hosts], password=password, claims=claims,
                       metrics=getattr(args, "metrics", None))
-    service.apps.load_app(app, app_id="default")
+    contexts = app.load_into(service.apps)
     stop = stop_on_signals()
     loop = asyncio.get_running_loop()
     watcher = loop.create_task(app.watch()) if args.reload else None
@@ -89,8 +89,8 @@ async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | N
             await service.stop()
             return 1
     mode = f" as controller {claims.controller_id}" if claims is not None else ""
-    print(f"routing calls of {names}{mode} with {', '.join(args.paths)}; Ctrl-C to stop",
-          file=out, flush=True)
+    print(f"routing the calls of {names} in {app.select_header} {', '.join(contexts)}{mode} "
+          f"with {', '.join(args.paths)}; Ctrl-C to stop", file=out, flush=True)
     if service.metrics_server is not None:
         print(f"metrics on http://{service.metrics_server.address}/metrics", file=out, flush=True)
     try:
@@ -99,4 +99,5 @@ async def run_cluster(app: DialplanApp, hosts: list[HostSpec], password: str | N
         if watcher is not None:
             watcher.cancel()
         await service.stop(drain_timeout=getattr(args, "drain_timeout", 0))
+        calls.summary()
     return 0

@@ -12,13 +12,16 @@ import argparse
 import asyncio
 import sys
 
-from switchy.cli.cluster import call_line, stop_on_signals
+from switchy.cli.calllog import CallLog
+from switchy.cli.cluster import stop_on_signals
 from switchy.dialplan.runtime.app import DialplanApp
 from switchy.outbound import OutboundService
 
 
 async def run_listener(app: DialplanApp, args: argparse.Namespace, out) -> int:
-    app.on_outcome = lambda sess, outcome: print(call_line(sess, outcome), file=out, flush=True)
+    calls = CallLog(out)
+    app.on_outcome = calls.routed
+    app.on_hangup = calls.ended
     service = OutboundService(args.listen, metrics=args.metrics, drain_timeout=args.drain_timeout)
     service.apps.load_app(app, app_id="default")
     stop = stop_on_signals()
@@ -43,6 +46,7 @@ async def run_listener(app: DialplanApp, args: argparse.Namespace, out) -> int:
         if watcher is not None:
             watcher.cancel()
         left = await service.stop()
+        calls.summary()
     if left:
         print(f"switchy run: {left} call(s) still up at the drain timeout were let go",
               file=sys.stderr, flush=True)

@@ -10,7 +10,10 @@ this process, a mix of calls made up from the dialplan's own routes driven throu
 them, a live progress display and a summary. Either way, editing the dialplan while it
 runs reloads it (a version with errors is refused and the running one kept);
 ``--metrics HOST:PORT`` serves Prometheus metrics and ``/healthz``; SIGTERM stops
-taking calls and lets the calls in hand finish (``--drain-timeout``).
+taking calls and lets the calls in hand finish (``--drain-timeout``). Only the calls
+whose context (or ``select`` header) names one of the dialplan's dialplans are routed,
+plus those of each ``--context NAME``; every other call is left to FreeSWITCH's own
+dialplan.
 
 This module reads the arguments; ``cluster`` runs against real nodes, ``listener``
 serves outbound connections, ``emulated`` drives calls through emulated ones,
@@ -56,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="with --emulate: how many calls to drive (12)")
     p.add_argument("--concurrency", type=whole_number(1), default=4, metavar="C",
                    help="with --emulate: calls in progress at once (4)")
+    p.add_argument("--context", action="append", default=[], metavar="NAME",
+                   help="also route the calls of this context (repeatable); a context no "
+                   "dialplan is named after is routed by the dialplan 'default'")
     p.add_argument("--seed", type=int, metavar="S",
                    help="seed for randint() / random() and for the call mix")
     p.add_argument("--no-reload", dest="reload", action="store_false",
@@ -97,11 +103,17 @@ def run(args: argparse.Namespace) -> int:
         print("switchy run: --emulate needs at least 1 node", file=sys.stderr)
         return 2
     try:
-        app = DialplanApp(args.paths, seed=args.seed, on_reload=lambda b: report_reload(b, out))
+        app = DialplanApp(args.paths, seed=args.seed, contexts=args.context,
+                          on_reload=lambda b: report_reload(b, out))
     except DialplanError as exc:
         print_diagnostics([d for d in exc.diagnostics if d.is_error], {}, sys.stderr)
         print("switchy run: the dialplan has errors (see switchy check)", file=sys.stderr)
         return 1
+    unrouted = app.unrouted_contexts()
+    if unrouted:
+        print(f"switchy run: --context {', '.join(unrouted)}: no dialplan has that name and "
+              "there is no dialplan 'default' to route its calls", file=sys.stderr)
+        return 2
     if args.emulate is not None:
         return asyncio.run(run_emulated(app, args, out))
     if args.listen is not None:

@@ -42,8 +42,10 @@ the existing gateways with ``gateways={"carrier1"}``.
 
 Node options (keywords of ``EmulatedNode``/``EmulatedCluster``, see ``NodeConfig``):
 ``time_scale`` (0.01 makes a 1 s playback take 10 ms; variables still say 1 s),
-``default_file_duration``, ``file_durations``, ``missing_files``, ``contexts`` (None:
-every context parks), ``extensions`` (a function channel → [(app, arg)]),
+``default_file_duration``, ``file_durations``, ``missing_files`` (FILE NOT FOUND),
+``unloaded_applications`` (executing one hangs up DESTINATION_OUT_OF_ORDER), ``contexts``
+(None: every context parks), ``park_expression`` (the park extension's regex; its
+captures set DP_MATCH), ``extensions`` (a function channel → [(app, arg)]),
 ``gateways``, ``registered``, ``acl`` (None allows any client; default loopback only).
 
 ``hash`` (mod_hash) keeps one table per node (``node.hash``), shared by its connections.

@@ -71,6 +71,7 @@ async def uuid_kill(node: NodeCore, args: str) -> str:
     ch = _live(node, parts[0])
     if ch is None or not ch.up:
         return NO_SUCH_CHANNEL
+    ch.killed_by_api = True
     ch.hangup(normalize_cause(parts[1] if len(parts) > 1 else None))
     return "+OK\n"
 
@@ -127,7 +128,7 @@ async def uuid_park(node: NodeCore, args: str) -> str:
     ch = _live(node, args.strip()) if args.strip() else None
     if ch is None:
         return NO_SUCH_CHANNEL
-    if not ch.in_park:
+    if not ch.wedged:  # even a parked channel: see session.park_channel
         ch.park_requested = True
         ch.wake()
     return "+OK\n"
@@ -267,7 +268,7 @@ async def uuid_send_dtmf(node: NodeCore, args: str) -> str:
         return "-USAGE: <uuid> <dtmf_data>\n"
     ch = _live(node, parts[0])
     if ch is None:
-        return "-ERR Invalid session\n"
+        return "-ERR Cannot locate session!\n"
     digits = parts[1].split("@")[0]
     send_digits(ch, digits)
     return f"+OK {ch.uuid} sent DTMF {digits}.\n"

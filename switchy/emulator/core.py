@@ -257,6 +257,12 @@ class NodeCore:
         self.log(5, f"New Channel {ch.name} [{ch.uuid}]", ch.uuid, "switch_channel.c",
                  "switch_channel_set_name", 1143)
 
+    def channel_renamed(self, ch: Channel, old_uuid: str) -> None:
+        """``ch`` took a new uuid (origination_uuid): find it by that one from now on."""
+        if self.channels.get(old_uuid) is ch:
+            del self.channels[old_uuid]
+        self.channels[ch.uuid] = ch
+
     def channel_hanging_up(self, ch: Channel) -> None:
         """``ch`` is hanging up; CHANNEL_HANGUP is fired next: the session's handlers."""
         session.on_hangup(ch)
@@ -316,6 +322,14 @@ class NodeCore:
         contexts = self.config.contexts
         if contexts is not None and ch.profile.context not in contexts:
             return None
+        expression = self.config.park_expression
+        if expression is not None:
+            match = re.search(expression, ch.profile.destination_number)
+            if match is None:
+                return None
+            if match.groups():
+                found = [match.group(0), *(g or "" for g in match.groups())]
+                ch.set_var("DP_MATCH", "ARRAY::" + "|:".join(found))
         if self.config.outbound:
             return [("socket", f"{target} async full") for target in self.config.outbound]
         return [("park", "")]

@@ -359,6 +359,10 @@ class ESLConnection(asyncio.Protocol):
             await self.command(data, f"sendmsg {channel} execute {app}", timeout)
         except BaseException:
             self._executions.pop(event_uuid, None)
+            if execution.future.done() and not execution.future.cancelled():
+                # CHANNEL_DESTROY came before the -ERR reply and failed it already:
+                # the reply's error is the one raised, this one is retrieved here.
+                execution.future.exception()
             raise
         return execution
 

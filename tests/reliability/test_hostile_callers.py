@@ -28,6 +28,7 @@ route "^100$" {
     playback(f"/sounds/{Caller-Caller-ID-Name}.wav")
     execute("log", f"INFO caller {Caller-Caller-ID-Name} on ${uuid}")
     answer()
+    park()  # kept up: the bystander of the tests below
 }
 route "^200$" {
     bridge(dest_url=f"{Caller-Caller-ID-Name}@pbx.example.com")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from switchy.esl import Event
 from switchy.expansion import UnsafeArgument, join, raw
 from switchy.recording import SIMULATED_UUID, RecordingController, simulated_session
 
@@ -16,7 +17,10 @@ CASES = [
     (lambda s: s.answer(), f"api uuid_answer {U}"),
     (lambda s: s.hangup(), f"api uuid_kill {U} NORMAL_CLEARING"),
     (lambda s: s.hangup("USER_BUSY"), f"api uuid_kill {U} USER_BUSY"),
-    (lambda s: s.respond(407), "execute respond 407"),
+    (lambda s: s.respond(183), "execute respond 183"),
+    # a final response ends the call: a channel still there after it is hung up
+    (lambda s: s.respond(407), f"api uuid_kill {U} CALL_REJECTED"),
+    (lambda s: s.respond("486 Busy Here"), f"api uuid_kill {U} USER_BUSY"),
     (lambda s: s.bridge(), "execute bridge sofia/external/2001@pbx.example.com"),
     (lambda s: s.bridge(gateway="long_distance_trunk"),
      "execute bridge sofia/gateway/long_distance_trunk/2001@pbx.example.com"),
@@ -35,7 +39,7 @@ CASES = [
     (lambda s: s.unsetvar("privacy"), "execute unset privacy"),
     (lambda s: s.start_record("/tmp/a.wav"), "execute record_session /tmp/a.wav"),
     (lambda s: s.stop_record(), "execute stop_record_session all"),
-    (lambda s: s.park(), f"api uuid_park {U}"),
+    (lambda s: s.park(), "execute park"),  # never uuid_park: that parks it again
     (lambda s: s.transfer("1000", context="default"), "execute transfer 1000 XML default"),
     (lambda s: s.execute("echo"), "execute echo"),
     (lambda s: s.sleep(250), "execute sleep 250"),
@@ -87,7 +91,7 @@ def test_values_that_cannot_be_made_literal_are_refused_with_a_cause(call):
     assert refused.value.cause == "INVALID_NUMBER_FORMAT"
 
 
-@pytest.mark.parametrize("call, expected", CASES, ids=[c[1].split()[1] for c in CASES])
+@pytest.mark.parametrize("call, expected", CASES, ids=[c[1].split(" ", 1)[1] for c in CASES])
 async def test_method_sends_its_command(call, expected):
     controller = RecordingController()
     session = simulated_session(HEADERS, controller)
@@ -112,15 +116,37 @@ async def test_commands_keep_issue_order():
     session.hangup()
     session.playback("a.wav")
     await session.settled()
-    assert controller.lines() == ["execute respond 407", f"api uuid_kill {U} NORMAL_CLEARING",
-                                  "execute playback a.wav"]
+    assert controller.lines() == ["execute respond 407", f"api uuid_kill {U} CALL_REJECTED",
+                                  f"api uuid_kill {U} NORMAL_CLEARING", "execute playback a.wav"]
 
 
 async def test_a_failed_api_command_raises_naming_call_and_command():
-    controller = RecordingController(replies={"uuid_park": "-ERR No such channel!\n"})
+    controller = RecordingController(replies={"uuid_answer": "-ERR No such channel!\n"})
     session = simulated_session(HEADERS, controller)
-    with pytest.raises(Exception, match=f"call {U}: uuid_park {U} failed: -ERR No such channel!"):
-        await session.park()
+    with pytest.raises(Exception, match=f"call {U}: uuid_answer {U} failed: -ERR No such channel!"):
+        await session.answer()
+
+
+async def test_a_call_that_respond_hung_up_is_not_hung_up_again():
+    controller = RecordingController()
+    session = simulated_session(HEADERS, controller)
+    session.update(Event([("Event-Name", "CHANNEL_HANGUP"), ("Unique-ID", U),
+                          ("Hangup-Cause", "CALL_REJECTED")]))  # a SIP leg: FreeSWITCH did it
+    await session.respond(407)
+    assert controller.lines() == ["execute respond 407"]
+
+
+@pytest.mark.parametrize("command, moved", [
+    (lambda s: s.transfer("1000"), True), (lambda s: s.deflect("sip:1@x"), True),
+    (lambda s: s.uuid_transfer("1000"), True), (lambda s: s.bridge_to("other-uuid"), True),
+    (lambda s: s.execute("transfer", "1000 XML default"), True),
+    (lambda s: s.api("uuid_transfer other-uuid 1000"), False),  # another call
+    (lambda s: s.park(), False), (lambda s: s.playback("a.wav"), False),
+])
+async def test_a_command_that_sends_the_call_away_marks_it_moved(command, moved):
+    session = simulated_session(HEADERS)
+    await command(session)
+    assert session.moved is moved
 
 
 async def test_hangup_of_a_gone_channel_is_not_an_error():

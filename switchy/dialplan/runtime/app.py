@@ -1,9 +1,14 @@
-"""A .swr dialplan as a Service app: every parked call of the cluster runs the graph.
+"""A .swr dialplan as a Service app: the parked calls it claims run the graph.
 
 ::
 
-    app = DialplanApp(["examples/router.swr"])
-    service.apps.load_app(app, app_id="default")
+    app = DialplanApp(["examples/router.swr"], contexts=["switchy"])
+    app.load_into(service.apps)      # the calls of its dialplans' contexts, and of "switchy"
+
+``claim`` loads the app for the calls whose context (or ``select`` header) names one of
+the program's dialplans, plus the extra ``contexts``; every other call is no app's and
+the Service leaves it alone. (``service.apps.load_app(app, app_id="default")`` is the
+explicit catch-all: every call of the cluster.)
 
 Hot reload: ``reload()`` (or the ``watch()`` task) recompiles when a file of the
 program changes. A version with errors is refused — the old graph keeps routing and the
@@ -20,10 +25,12 @@ import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from switchy.apps.manager import AppManager
 from switchy.callbacks import event_callback
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.build import Build, build, signature
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
+from switchy.dialplan.language import DEFAULT_DIALPLAN
 from switchy.dialplan.runtime.engine import RoutingOutcome, Runtime
 from switchy.session import Session
 from switchy.workers import Workers
@@ -44,15 +51,23 @@ class DialplanError(Exception):
 class DialplanApp:
     """Route every parked call with a compiled .swr program.
 
-    ``on_outcome(sess, outcome)`` is called when a call's routing ends; ``on_reload``
-    (``build``) after every recompilation attempt, successful or not.
+    ``on_outcome(sess, outcome)`` is called when a call's routing ends, ``on_hangup(sess)``
+    when a call it handles has hung up; ``on_reload`` (``build``) after every
+    recompilation attempt, successful or not. ``contexts`` are routed too (by the
+    ``default`` dialplan, when none has their name): see ``claim``.
     """
 
     def __init__(self, paths: Iterable[str | Path], *, clock: Callable[[], dt.datetime] | None = None,
                  seed: int | None = None, index_threshold: int | None = INDEX_THRESHOLD,
+                 contexts: Iterable[str] = (),
                  on_outcome: Callable[[Session, RoutingOutcome], object] | None = None,
+                 on_hangup: Callable[[Session], object] | None = None,
                  on_reload: Callable[[Build], object] | None = None) -> None:
         self.paths = [Path(p) for p in paths]
+        self.extra_contexts = tuple(dict.fromkeys(contexts))
+        self.on_hangup = on_hangup
+        self._apps: AppManager | None = None  # where ``claim`` loaded this app
+        self._loaded: tuple[str, tuple[str, ...]] | None = None  # (header, app ids)
         self.clock = clock
         self.rng = random.Random(seed)
         self.index_threshold = index_threshold
@@ -76,6 +91,58 @@ class DialplanApp:
 
     def __repr__(self) -> str:
         return f"<DialplanApp {', '.join(map(str, self.paths))} generation={self.generation}>"
+
+    # -- which calls are this app's ----------------------------------------------------------
+
+    @property
+    def select_header(self) -> str:
+        """The header whose value names a call's dialplan (``select``, else Caller-Context)."""
+        graph = self.build.graph
+        assert graph is not None
+        return graph.graph["select"]
+
+    def contexts(self) -> tuple[str, ...]:
+        """The values of the select header whose calls this app routes: its dialplans'
+        names, then the extra contexts."""
+        graph = self.build.graph
+        assert graph is not None
+        return tuple(dict.fromkeys([*graph.graph["dialplans"], *self.extra_contexts]))
+
+    def unrouted_contexts(self) -> list[str]:
+        """Extra contexts no dialplan would route: none has their name and there is no
+        ``default`` dialplan to take them."""
+        graph = self.build.graph
+        assert graph is not None
+        names = graph.graph["dialplans"]
+        return [] if DEFAULT_DIALPLAN in names else [c for c in self.extra_contexts if c not in names]
+
+    def load_into(self, apps: AppManager) -> tuple[str, ...]:
+        """Load this app into ``apps`` once per context it routes, on the select header:
+        the Service gives it those calls and leaves every other call alone. A reload
+        that adds or removes a dialplan updates what is loaded. Returns the contexts."""
+        self._apps = apps
+        self._sync_contexts()
+        return self.contexts()
+
+    def _sync_contexts(self) -> None:
+        apps = self._apps
+        if apps is None:
+            return
+        wanted = (self.select_header, self.contexts())
+        if wanted == self._loaded:
+            return
+        for app_id in self._loaded[1] if self._loaded else ():
+            apps.unload_app(app_id)
+        for context in wanted[1]:
+            apps.load_app(self, app_id=context, header=wanted[0])
+        self._loaded = wanted
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    @event_callback("CHANNEL_HANGUP_COMPLETE")
+    def on_hangup_complete(self, sess: Session) -> None:
+        if self.on_hangup is not None:
+            self.on_hangup(sess)
 
     @event_callback("CHANNEL_PARK")
     async def on_park(self, sess: Session) -> RoutingOutcome:
@@ -119,6 +186,7 @@ class DialplanApp:
             self.runtime = self._runtime(result)  # calls in progress keep the old one
             self.generation += 1
             self.reloads["reloaded"] += 1
+            self._sync_contexts()
             log.info("dialplan reloaded (generation %d)", self.generation)
         else:
             self.reloads["refused"] += 1
