@@ -83,6 +83,9 @@ class CallLink:
     def on_connected(self, listener: Callable[[], Any]) -> None:
         """An outbound call's connection is made once."""
 
+    def on_state(self, listener: Callable[[State], Any]) -> None:
+        """An outbound call's connection never reconnects: nothing to tell the node."""
+
     def _event(self, event: Event) -> None:
         name = event.name
         if name == "CHANNEL_PARK" or self.finished.is_set():

@@ -127,7 +127,8 @@ async def test_a_dropped_controller_hands_its_calls_to_the_next_action_or_ends_t
         await call.wait_answered()
         for conn in list(first.server.connections):  # the controller dies mid-call
             conn.protocol.abort()
-        assert await call.wait_hangup(timeout=5) == "NORMAL_CLEARING"  # answered: 407 is moot
+        # respond 407 is moot on an answered leg; switchy then ends the call with its cause
+        assert await call.wait_hangup(timeout=5) == "CALL_REJECTED"
         assert call.handed_to == [first.address, second.address]
         node.config.outbound = (first.address,)
         alone = await node.place_call("5551234")

@@ -36,7 +36,7 @@ async def test_a_call_is_routed_and_reported(tmp_path):
     app = DialplanApp([f], on_outcome=lambda sess, out: seen.append((sess.uuid, out.routes)))
     outcome, lines = await park(app, {"Caller-Destination-Number": "100"})
     assert lines[0].startswith("api uuid_answer ") and outcome.routes == ["r"]
-    assert seen == [(outcome.uuid, ["r"])] and app.outcomes == {"routed": 1}
+    assert seen == [(outcome.uuid, ["r"])] and app.stats == {"routed": 1}
 
 
 def test_a_dialplan_with_errors_is_refused_at_start(tmp_path):

@@ -5,7 +5,7 @@
     app = DialplanApp(["examples/router.swr"], contexts=["switchy"])
     app.load_into(service.apps)      # the calls of its dialplans' contexts, and of "switchy"
 
-``claim`` loads the app for the calls whose context (or ``select`` header) names one of
+``load_into`` loads the app for the calls whose context (or ``select`` header) names one of
 the program's dialplans, plus the extra ``contexts``; every other call is no app's and
 the Service leaves it alone. (``service.apps.load_app(app, app_id="default")`` is the
 explicit catch-all: every call of the cluster.)
@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from switchy.dialplan.build import Build, build, signature
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD
 from switchy.dialplan.language import DEFAULT_DIALPLAN
 from switchy.dialplan.runtime.engine import RoutingOutcome, Runtime
+from switchy.routing import Result
 from switchy.session import Session
 from switchy.workers import Workers
 
@@ -54,7 +56,7 @@ class DialplanApp:
     ``on_outcome(sess, outcome)`` is called when a call's routing ends, ``on_hangup(sess)``
     when a call it handles has hung up; ``on_reload`` (``build``) after every
     recompilation attempt, successful or not. ``contexts`` are routed too (by the
-    ``default`` dialplan, when none has their name): see ``claim``.
+    ``default`` dialplan, when none has their name): see ``load_into``.
     """
 
     def __init__(self, paths: Iterable[str | Path], *, clock: Callable[[], dt.datetime] | None = None,
@@ -75,7 +77,7 @@ class DialplanApp:
         self.on_reload = on_reload
         self.generation = 0
         self.workers = Workers(32, name="switchy-swr")  # Python functions, across reloads
-        self.outcomes: dict[str, int] = {}
+        self.stats: Counter[Result] = Counter()  # how routing ended, as Router.stats
         self.reloads: dict[str, int] = {"reloaded": 0, "refused": 0}
         # told how each call's routing ended: ``observer(sess, dialplan, routes, result)``
         self.observers: list[Callable[[Session, str | None, list[str], str], object]] = []
@@ -148,7 +150,7 @@ class DialplanApp:
     async def on_park(self, sess: Session) -> RoutingOutcome:
         runtime = self.runtime  # this call stays on this graph, whatever reloads happen
         outcome = await runtime.route(sess)
-        self.outcomes[outcome.result] = self.outcomes.get(outcome.result, 0) + 1
+        self.stats[outcome.result] += 1
         for observer in self.observers:
             try:
                 observer(sess, outcome.dialplan, outcome.routes, outcome.result)
