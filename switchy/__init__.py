@@ -15,17 +15,20 @@ __version__ = "0.1.0"
 _LAZY = {
     "Call": "switchy.call",
     "event_callback": "switchy.callbacks",
+    "OutboundService": "switchy.outbound",
     "Service": "switchy.service",
     "Command": "switchy.session",
     "CommandFailed": "switchy.session",
     "Session": "switchy.session",
 }
 
-__all__ = ["Call", "Command", "CommandFailed", "Service", "Session", "__version__", "event_callback"]
+__all__ = ["Call", "Command", "CommandFailed", "OutboundService", "Service", "Session", "__version__",
+           "event_callback"]
 
 if TYPE_CHECKING:
     from switchy.call import Call
     from switchy.callbacks import event_callback
+    from switchy.outbound import OutboundService
     from switchy.service import Service
     from switchy.session import Command, CommandFailed, Session
 

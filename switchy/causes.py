@@ -69,6 +69,13 @@ _SIP_CAUSES: dict[str, tuple[int, ...]] = {
 SIP_TO_CAUSE: dict[int, str] = {code: name for name, codes in _SIP_CAUSES.items() for code in codes}
 
 
+def final_response(code: object) -> int | None:
+    """The SIP code of a ``respond`` argument (``407``, ``"486 Busy Here"``) when it is a
+    final response, 300 or more, which ends the call; None for a provisional or 2xx one."""
+    head = str(code).strip().split(" ", 1)[0]
+    return int(head) if head.isdigit() and int(head) >= 300 else None
+
+
 def sip_to_cause(code: int) -> str:
     """The hangup cause mod_sofia reports for a SIP final response ``code``."""
     return SIP_TO_CAUSE.get(code, "NORMAL_UNSPECIFIED")

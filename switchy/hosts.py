@@ -42,6 +42,17 @@ def parse_host(spec: Any, default_port: int = DEFAULT_PORT) -> HostSpec:
     return HostSpec(text, default_port, None)
 
 
+def parse_listen(spec: Any, default_port: int) -> tuple[str, int]:
+    """An address to listen on: as ``parse_host``, but port 0 picks a free port."""
+    if isinstance(spec, (tuple, list)) and len(spec) == 2 and spec[1] in (0, "0"):
+        return str(spec[0]), 0
+    if isinstance(spec, str) and spec.rstrip().endswith(":0"):
+        host = parse_host(spec.rstrip()[:-2] + f":{default_port}", default_port).host
+        return host, 0
+    host, port, _ = parse_host(spec, default_port)
+    return host, port
+
+
 def _check_port(port: int, spec: Any) -> int:
     if not 0 < port < 65536:
         raise ValueError(f"invalid port {port} in host {spec!r}")

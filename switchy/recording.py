@@ -29,10 +29,13 @@ class Sent:
 class RecordingController:
     """Stands in for ``InboundClient``: records commands and confirms them at once."""
 
-    def __init__(self, name: str = "simulated", replies: Mapping[str, str] | None = None) -> None:
+    def __init__(self, name: str = "simulated", replies: Mapping[str, str] | None = None,
+                 completions: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.name = name
         self.sent: list[Sent] = []
         self._replies = dict(replies or {})
+        # app -> headers its CHANNEL_EXECUTE_COMPLETE carries (a bridge's disposition...)
+        self._completions = {app: dict(headers) for app, headers in (completions or {}).items()}
         self._ids = itertools.count(1)
 
     def _next_uuid(self) -> str:
@@ -53,7 +56,8 @@ class RecordingController:
         done: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         done.set_result(Event([("Event-Name", "CHANNEL_EXECUTE_COMPLETE"), ("Unique-ID", uuid),
                                ("Application", app), ("Application-Data", arg),
-                               ("Application-Response", "_none_"), ("Application-UUID", event_uuid)]))
+                               ("Application-Response", "_none_"), ("Application-UUID", event_uuid),
+                               *self._completions.get(app, {}).items()]))
         return done
 
     def lines(self) -> list[str]:

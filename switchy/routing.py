@@ -16,6 +16,8 @@ DEFAULT_FIELD = "Caller-Destination-Number"
 NO_ROUTE_CAUSE = "NO_ROUTE_DESTINATION"
 #: The hangup cause of a call whose route failed (raised, timed out, was refused).
 ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
+#: The hangup cause of a call whose value took a pattern past its time limit (hostile input).
+PATTERN_TIMEOUT_CAUSE = "EXCHANGE_ROUTING_ERROR"
 
 
 class StopRouting(Exception):

@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from .apps import AppManager
+from .claims import EVENTS as CLAIM_EVENTS
+from .claims import ClaimPolicy
 from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
+from .metrics import Metrics, metrics_for
 from .node import Node, ParkPolicy
 
 log = logging.getLogger("switchy.service")
@@ -36,6 +39,15 @@ class Service:
     ``hosts`` items may be ``'fs1'``, ``'fs1:8022'`` or ``('fs1', 8022[, password])``.
     The password defaults to ``$SWITCHY_PASSWORD``, ``password_file`` or FreeSWITCH's
     ``ClueCon``; it is never logged.
+
+    ``claims`` (True, or a ``ClaimPolicy`` with a controller id and heartbeat timing) lets
+    several processes serve the same nodes: each parked call is routed by the one that
+    claims it in the node's mod_hash, and the others take over the calls of one that
+    dies (see ``switchy.claims``).
+
+    ``metrics`` (``'HOST:PORT'``) serves Prometheus metrics on ``/metrics`` and a health
+    check on ``/healthz`` while the service runs; a ``metrics.Metrics`` collects them
+    without serving them.
     """
 
     def __init__(
@@ -51,6 +63,8 @@ class Service:
         max_parks: int | None = 20,
         reconnect: bool = True,
         event_format: str = "plain",
+        claims: ClaimPolicy | bool | None = None,
+        metrics: Metrics | str | None = None,
     ) -> None:
         if isinstance(hosts, (str, tuple)):
             hosts = [hosts]
@@ -62,12 +76,20 @@ class Service:
         self.park_policy = ParkPolicy(timeout=park_timeout, cause=park_timeout_cause,
                                       max_parks=max_parks)
         self.event_format = event_format
+        self.claim_policy = ClaimPolicy() if claims is True else claims or None
         self.nodes: list[Node] = []
+        roster: set[str] = set()  # the other controllers, as any node showed them
         for spec in specs:
             client = InboundClient(spec.host, spec.port, spec.password or default_password,
                                    timeout=timeout, reconnect=reconnect, event_queue_size=0)
             client.subscriptions.fmt = event_format
-            self.nodes.append(Node(client, self.apps, self.park_policy))
+            self.nodes.append(Node(client, self.apps, self.park_policy, self.claim_policy, roster))
+        self.metrics, self.metrics_server = metrics_for(metrics, lambda: self.healthy)
+        if self.metrics is not None:
+            for node in self.nodes:
+                node.metrics = self.metrics
+            self.metrics.watch_nodes(self.nodes)
+            self.metrics.watch_apps(self.apps)
         self._stopped: asyncio.Event | None = None
         self._started = False
 
@@ -91,12 +113,21 @@ class Service:
     def event_names(self) -> list[str]:
         """The events to subscribe to: the standard set plus what the apps want."""
         names = list(STANDARD_EVENTS)
+        if self.claim_policy is not None:
+            names += CLAIM_EVENTS
         for name in sorted(self.apps.event_names()):
             if name not in names:
                 names.append(name)
         return names
 
+    @property
+    def healthy(self) -> bool:
+        """Serving calls: at least one node connected."""
+        return self._started and any(node.client.connected for node in self.nodes)
+
     def _apps_changed(self) -> None:
+        if self.metrics is not None:
+            self.metrics.attach(self.apps.all())
         names = self.event_names()
         for node in self.nodes:
             node.client.subscriptions.add(names)
@@ -116,6 +147,8 @@ class Service:
             node.client.subscriptions.add(names)
             node.client.start()
         self._started = True
+        if self.metrics_server is not None and self.metrics_server._server is None:
+            self.metrics_server.start()
         if wait:
             try:
                 async with asyncio.timeout(wait):
@@ -146,10 +179,25 @@ class Service:
         results = await asyncio.gather(*(attempt(node) for node in self.nodes))
         return dict(zip(self.nodes, results, strict=True))
 
-    async def stop(self) -> None:
-        """Disconnect from every node and stop serving."""
+    @property
+    def controller_id(self) -> str | None:
+        """This process's id in the nodes' claims (None without claims)."""
+        return self.claim_policy.controller_id if self.claim_policy is not None else None
+
+    async def stop(self, drain_timeout: float | None = 0) -> None:
+        """Stop serving: take no new call, let the routing in progress finish (at most
+        ``drain_timeout`` s; None: however long it takes), then disconnect."""
+        if drain_timeout != 0:
+            for node in self.nodes:
+                if node.claims is not None:
+                    node.claims.closing = True  # the other controllers claim the new calls
+            tasks = [t for node in self.nodes for t in node._tasks if not t.done()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=drain_timeout)
         await asyncio.gather(*(node.stop() for node in self.nodes), return_exceptions=True)
         self._started = False
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
         if self._stopped is not None:
             self._stopped.set()
 
@@ -193,3 +241,4 @@ class Service:
             if node.name == name:
                 return node
         raise KeyError(f"no node named {name!r}")
+

@@ -20,8 +20,22 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .causes import final_response, sip_to_cause
 from .esl import Event
 from .esl.errors import CommandError, ESLError
+from .expansion import (
+    Expandable,
+    UnsafeArgument,
+    application_argument,
+    join,
+    multiset_argument,
+    no_application_choice,
+    once,
+    one_destination,
+    one_word,
+    pieces,
+    raw,
+)
 
 if TYPE_CHECKING:
     from .call import Call
@@ -30,6 +44,10 @@ log = logging.getLogger("switchy.session")
 
 # Strong references to command tasks in flight (the loop keeps only weak ones).
 _RUNNING: set[asyncio.Task[None]] = set()
+
+# Applications and api commands that send a call away from the park switchy routes it in.
+MOVING_APPS = frozenset({"transfer", "deflect", "redirect"})
+MOVING_APIS = frozenset({"uuid_transfer", "uuid_bridge", "uuid_deflect", "uuid_park"})
 
 # Events that carry every channel variable (``variable_*``), per switch_channel.c.
 FULL_DATA_EVENTS = frozenset({
@@ -95,6 +113,15 @@ class Command:
         return f"<Command {self.description} {state}>"
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def printable(text: object) -> str:
+    """``text`` for one log line: control characters (a caller's CR/LF, ESC) written as
+    escapes, so nobody can forge a log line or a terminal sequence."""
+    return str(text).translate(_CONTROL)
+
+
 class _CallLog(logging.LoggerAdapter):
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         return f"[{self.extra['uuid']}] {msg}", kwargs
@@ -105,7 +132,8 @@ class Session:
 
     __slots__ = (
         "__weakref__", "_data", "_last", "_loop", "_pending", "_tail", "answered", "app_id", "call",
-        "controller", "hangup_cause", "hungup", "log", "node", "on_command", "parks", "times", "uuid",
+        "controller", "hangup_cause", "hungup", "log", "moved", "node", "on_command", "on_done",
+        "parks", "times", "uuid",
     )
 
     def __init__(self, event: Event, controller: Controller, node: Any = None) -> None:
@@ -126,9 +154,15 @@ class Session:
         self.hungup = False
         self.hangup_cause: str | None = None
         self.parks = 0  # how many times the call was parked (each park routes it again)
+        # A command of this session sent the call away from its park (transfer, deflect,
+        # uuid_transfer, uuid_bridge...): whoever was routing it is done with it, until
+        # it parks again.
+        self.moved = False
         self.times: dict[str, float] = {"created": time.time()}
         self.log = _CallLog(log, {"uuid": self.uuid})
         self.on_command: Callable[[Session, str], Any] | None = None
+        # told how each command ended: ``on_done(session, description, failure or None)``
+        self.on_done: Callable[[Session, str, BaseException | None], Any] | None = None
         self.update(event)
 
     def __repr__(self) -> str:
@@ -147,6 +181,7 @@ class Session:
             self.times.setdefault("answered", time.time())
         elif name == "CHANNEL_PARK":
             self.times["parked"] = time.time()
+            self.moved = False  # parked again: routed afresh by whoever takes it now
         elif name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
             self.hungup = True
             self.hangup_cause = event.peek("Hangup-Cause") or self.hangup_cause
@@ -252,10 +287,21 @@ class Session:
                 future.set_result(result)
         finally:
             self._pending -= 1
+            if self.on_done is not None and future.done() and not future.cancelled():
+                self.on_done(self, description, future.exception())
 
-    def execute(self, app: str, arg: str = "", *, loops: int = 1) -> Command:
-        """Run a dialplan application; completes on its CHANNEL_EXECUTE_COMPLETE."""
-        arg = str(arg)
+    def execute(self, app: str, arg: object = "", *, loops: int = 1) -> Command:
+        """Run a dialplan application; completes on its CHANNEL_EXECUTE_COMPLETE.
+
+        FreeSWITCH expands the argument: a plain ``str`` arrives literally (escaped
+        here), text marked with ``switchy.expansion.raw`` has its ``${...}`` expanded.
+        """
+        return self._issue_application(app, application_argument(app, arg), loops=loops)
+
+    def _issue_application(self, app: str, arg: str, *, loops: int = 1) -> Command:
+        """Send ``arg`` exactly as given (already written for FreeSWITCH's expansion)."""
+        if app.lower() in MOVING_APPS:
+            self.moved = True
 
         async def send() -> Event:
             execution = await self.controller.execute(self.uuid, app, arg, event_lock=True, loops=loops)
@@ -264,7 +310,18 @@ class Session:
         return self._issue(f"{app}({arg})" if arg else app, send)
 
     def api(self, command: str, *, ok_if: Callable[[str], bool] | None = None) -> Command:
-        """Run an api command on this call's node, ordered with the session's commands."""
+        """Run an api command on this call's node, ordered with the session's commands.
+
+        FreeSWITCH does not expand api commands, except ``eval`` and ``expand``, whose
+        argument is escaped here like an application's.
+        """
+        verb, sep, _ = str(command).partition(" ")
+        if sep and verb in ("eval", "expand"):
+            command = f"{verb} {once(_after(command, len(verb) + 1))}"
+        command = str(command)
+        words = command.split()
+        if words and words[0] in MOVING_APIS and self.uuid in words[1:]:
+            self.moved = True
 
         async def send() -> str:
             reply = await self.controller.api(command)
@@ -285,15 +342,33 @@ class Session:
                         ok_if=lambda reply: reply.startswith("-ERR No such channel"))
 
     def respond(self, code: int | str) -> Command:
-        return self.execute("respond", str(code))
+        """Send a SIP response. A final one (300 or more) ends the call: only a SIP leg
+        hangs up on FreeSWITCH's own (CALL_REJECTED for 407), so when the channel is
+        still there once the respond is confirmed (a loopback leg), it is hung up with the
+        cause FreeSWITCH gives that SIP code."""
+        text = code if isinstance(code, str) else str(code)
+        arg = application_argument("respond", text)
+        final = final_response(text)
+
+        async def send() -> Event:
+            execution = await self.controller.execute(self.uuid, "respond", arg, event_lock=True)
+            confirmed = await execution
+            if final is not None and not self.hungup:
+                await self.controller.api(f"uuid_kill {self.uuid} {sip_to_cause(final)}")
+            return confirmed
+
+        return self._issue(f"respond({arg})", send)
 
     def bridge(self, dest_url: str | None = None, profile: str | None = None, gateway: str | None = None,
                proxy: str | None = None, params: Mapping[str, Any] | None = None) -> Command:
         """Bridge to ``sofia/<profile>/<dest_url>``; by default the channel's own profile
         and its SIP Request-URI, as the seed documents. A whole dial string
         (``user/1000@example.com``, ``sofia/gateway/gw/123``) goes out as written."""
+        for value, what in ((dest_url, "destination"), (profile, "profile"), (gateway, "gateway"),
+                            (proxy, "proxy")):
+            one_destination(value, what)
         if is_dial_string(dest_url) and profile is None and gateway is None and proxy is None:
-            return self.execute("bridge", _params(params) + dest_url)  # type: ignore[operator]
+            return self.execute("bridge", join(_params(params), dest_url))
         if profile is None and gateway is None:
             profile = self.get("variable_sofia_profile_name")
         if dest_url is None:
@@ -305,29 +380,40 @@ class Session:
         paths = [path] if isinstance(path, str) else list(path)
         prefix = _params(params)
         if len(paths) == 1:
-            return self.execute("playback", prefix + paths[0])
+            return self.execute("playback", join(prefix, paths[0]))
+        for one in paths:
+            one_word(one, "a file of a playlist", forbidden="!")
         self.setvar("playback_delimiter", "!")
-        return self.execute("playback", prefix + "!".join(paths))
+        listed: list[object] = [prefix]
+        for k, one in enumerate(paths):
+            listed += [raw("!"), one] if k else [one]
+        return self.execute("playback", join(*listed))
 
     def broadcast(self, path: str, leg: str = "aleg") -> Command:
-        return self.api(f"uuid_broadcast {self.uuid} {path} {_word(leg, 'leg')}")
+        """``uuid_broadcast``: the path is one word of the api command (no blank, nothing
+        the api's word splitting would change), then an application argument FreeSWITCH
+        expands. What stands before ``::`` names the application: keep callers out of it."""
+        one_word(path, "broadcast path", forbidden="'\"\\")
+        no_application_choice(path, "broadcast path")
+        return self.api(f"uuid_broadcast {self.uuid} {once(path)} {_word(leg, 'leg')}")
 
     def setvar(self, name: str, value: Any) -> Command:
-        return self.execute("set", f"{_word(name, 'variable name')}={value}")
+        """``set``: FreeSWITCH expands the value twice; a caller's text survives both."""
+        return self.execute("set", join(raw(f"{_word(name, 'variable name')}="), _value(value)))
 
     def setvars(self, variables: Mapping[str, Any]) -> Command:
         """Set several variables at once (``multiset``, one application run)."""
         for name, value in variables.items():
             _word(name, "variable name")
             if " " in str(value):
-                raise ValueError(f"multiset cannot carry a space in {name}={value!r}; use setvar")
-        return self.execute("multiset", " ".join(f"{k}={v}" for k, v in variables.items()))
+                raise UnsafeArgument(f"multiset cannot carry a space in {name}={str(value)!r}; use setvar")
+        return self._issue_application("multiset", multiset_argument((k, _value(v)) for k, v in variables.items()))
 
     def unsetvar(self, name: str) -> Command:
         return self.execute("unset", _word(name, "variable name"))
 
     def export(self, name: str, value: Any) -> Command:
-        return self.execute("export", f"{_word(name, 'variable name')}={value}")
+        return self.execute("export", join(raw(f"{_word(name, 'variable name')}="), _value(value)))
 
     async def getvar(self, name: str) -> str | None:
         """Read a channel variable from FreeSWITCH (None when unset); never blocks the loop."""
@@ -352,12 +438,15 @@ class Session:
         return self.execute("stop_record_session", path)
 
     def park(self) -> Command:
-        return self.api(f"uuid_park {self.uuid}")
+        """Keep the call parked (the ``park`` application). On a call that is parked
+        already it returns at once: unlike ``uuid_park``, it never parks the call a second
+        time (which routes it again) nor wedges it (a second ``uuid_park`` does)."""
+        return self.execute("park")
 
     def transfer(self, extension: str, dialplan: str = "XML", context: str | None = None) -> Command:
         """Send the call through FreeSWITCH's dialplan again (``transfer`` application)."""
-        arg = " ".join(p for p in (_word(extension, "extension"), dialplan, context) if p)
-        return self.execute("transfer", arg)
+        words = [w for w in (_word(extension, "extension"), dialplan, context) if w]
+        return self.execute("transfer", join(*[x for k, w in enumerate(words) for x in ((" ", w) if k else (w,))]))
 
     def sleep(self, ms: int) -> Command:
         return self.execute("sleep", str(int(ms)))
@@ -394,11 +483,13 @@ class Session:
         return self.execute("deflect", uri)
 
     def speak(self, text: str, engine: str = "flite", voice: str = "kal") -> Command:
-        return self.execute("speak", f"{engine}|{voice}|{text}")
+        one_word(engine, "speech engine", forbidden="|")
+        one_word(voice, "voice", forbidden="|")
+        return self.execute("speak", join(engine, raw("|"), voice, raw("|"), text))
 
     def log_message(self, level: str, message: str) -> Command:
         """Write to FreeSWITCH's own log (the ``log`` application)."""
-        return self.execute("log", f"{_word(level, 'log level').upper()} {message}")
+        return self.execute("log", join(raw(f"{_word(level, 'log level').upper()} "), message))
 
     def bridge_to(self, other: Session | str) -> Command:
         """Bridge this call to another existing channel (``uuid_bridge``)."""
@@ -427,26 +518,53 @@ def is_dial_string(dest: object) -> bool:
 
 def _word(value: Any, what: str) -> str:
     """A value that must stay one word of an api command."""
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
     if not text or any(c in text for c in " \t\r\n\0"):
-        raise ValueError(f"{what} must be one word without spaces or line breaks, not {text!r}")
+        raise UnsafeArgument(f"{what} must be one word without spaces or line breaks, not {str(text)!r}")
     return text
 
 
-def _params(params: Mapping[str, Any] | None) -> str:
+def _value(value: Any) -> object:
+    """A variable's value as text (``str`` and ``Expandable`` kept as they are)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _after(text: str, start: int) -> object:
+    """``text`` from ``start`` on, keeping which pieces are the author's."""
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for piece, mine in pieces(text):
+        end = at + len(piece)
+        if end > start:
+            out.append((piece[max(0, start - at):], mine))
+        at = end
+    return Expandable(parts=out)
+
+
+def _params(params: Mapping[str, Any] | None) -> Expandable:
+    """``{a=1,b=2}``: channel variables of a new leg; a caller's value may not end the
+    block or start another variable."""
     if not params:
-        return ""
-    return "{" + ",".join(f"{k}={v}" for k, v in params.items()) + "}"
+        return Expandable()
+    out: list[object] = [raw("{")]
+    for k, (name, value) in enumerate(params.items()):
+        one_word(_value(value), f"channel variable {name}", forbidden=",}]", blanks=False)
+        out += [raw(("," if k else "") + f"{_word(name, 'variable name')}="), _value(value)]
+    out.append(raw("}"))
+    return join(*out)
 
 
 def bridge_target(dest_url: str | None = None, profile: str | None = None, gateway: str | None = None,
-                  proxy: str | None = None, params: Mapping[str, Any] | None = None) -> str:
+                  proxy: str | None = None, params: Mapping[str, Any] | None = None) -> Expandable:
     """The dial string of ``Session.bridge``: ``{params}sofia/<profile>/<dest>[;fs_path=...]``."""
     if gateway:
-        profile = f"gateway/{gateway}"
-    profile = profile or "${sofia_profile_name}"
-    dest = dest_url or "${sip_req_uri}"
-    target = f"{_params(params)}sofia/{profile}/{dest}"
+        profile = join(raw("gateway/"), gateway)
+    target = join(_params(params), raw("sofia/"), profile or raw("${sofia_profile_name}"), raw("/"),
+                  dest_url or raw("${sip_req_uri}"))
     if proxy:
-        target += f";fs_path=sip:{proxy}"
+        target = join(target, raw(";fs_path=sip:"), proxy)
     return target

@@ -21,8 +21,9 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from switchy.dialplan import ast
 from switchy.dialplan import diagnostics as dg
+from switchy.dialplan.frontend import loader
 from switchy.dialplan.frontend.checker import check
-from switchy.dialplan.frontend.loader import Parse, Program, load, load_text, swr_files
+from switchy.dialplan.frontend.loader import Parse, Program, load, load_text, read_source, swr_files
 from switchy.dialplan.frontend.parser import ParseResult, parse
 from switchy_lsp.convert import UTF16, LineIndex
 from switchy_lsp.names import Names
@@ -45,7 +46,7 @@ def uri_for(file: str) -> str:
 
 
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")
+    return read_source(path)
 
 
 @dataclass
@@ -123,6 +124,14 @@ def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Pars
     "directory": with every ``.swr`` file of its directory and below, the program
     ``switchy check DIR`` reads."""
     file = file_for(uri)
+    if len(text) > loader.MAX_SOURCE_BYTES:
+        # parsing it would stall every other request and hold memory out of proportion
+        program = load_text("", file, reader=reader, parse_file=parse_file)
+        program.files[file].text = text
+        too_big = dg.make("SWR210", f"not analysed: {len(text):,} characters, more than the "
+                          f"{loader.MAX_SOURCE_BYTES:,}-byte limit (SWITCHY_MAX_SOURCE_BYTES)",
+                          ast.Span(file, 1, 1, 1, 1, 0, 0))
+        return Analysis(uri, version, file, text, program, [too_big], encoding)
     siblings = _directory_program(file) if scope == "directory" else None
     if siblings is None:
         program = load_text(text, file, reader=reader, parse_file=parse_file)

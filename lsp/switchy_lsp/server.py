@@ -20,21 +20,24 @@ import asyncio
 import functools
 import gc
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from switchy.dialplan.frontend.gcpause import settle
 from switchy.dialplan.frontend.incremental import IncrementalParser
+from switchy.dialplan.frontend.loader import read_source
 from switchy.dialplan.frontend.parser import ParseResult
-from switchy_lsp import __version__
+from switchy_lsp import __version__, stdio
 from switchy_lsp.analysis import Analysis, Superseded, analyse, file_for, uri_for
 from switchy_lsp.convert import encoding_name
 from switchy_lsp.refusals import Refusal, quiet_refusal_tracebacks
@@ -119,6 +122,21 @@ class SwitchyLanguageServer(LanguageServer):
 
         return decorator
 
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio server, with a reader that survives a badly framed message and
+        answers what it cannot read (``switchy_lsp.stdio``)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        try:
+            asyncio.run(stdio.serve(self.protocol, reader, self._stop_event))
+        except BrokenPipeError:
+            log.error("the editor closed the connection; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
     # -- documents ------------------------------------------------------------------
 
     @property
@@ -142,7 +160,7 @@ class SwitchyLanguageServer(LanguageServer):
         uri = uri_for(str(path))
         if self.is_open(uri):
             return self.workspace.get_text_document(uri).source
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_source(path)  # regular files only, size-limited: never a FIFO
 
     def _current(self, uri: str) -> tuple[int | None, str, Analysis | None]:
         """The document's version and text, and its analysis if that is of this text."""
@@ -262,6 +280,6 @@ def _read_or_empty(uri: str) -> str:
     if file.startswith("<"):
         return ""
     try:
-        return Path(file).read_text(encoding="utf-8", errors="replace")
+        return read_source(Path(file))
     except OSError:
         return ""

@@ -26,7 +26,8 @@ class AppManager:
 
     A call goes to the apps whose ``header`` has the value of their ``app_id`` on that
     call (``load_app(router, app_id='switchy', header='Caller-Context')``); calls that
-    no such app claims go to the ``default`` apps.
+    no such app claims go to the apps loaded under ``default`` without a header, if any,
+    and are otherwise no app's: the Service leaves them alone.
     """
 
     def __init__(self, on_change: Callable[[], Any] | None = None) -> None:
@@ -65,6 +66,10 @@ class AppManager:
     def __len__(self) -> int:
         return len(self._apps)
 
+    def all(self) -> list[Any]:
+        """Every loaded app, in load order."""
+        return [a.app for a in self._apps]
+
     def get(self, app_id: str) -> list[Any]:
         return [a.app for a in self._apps if a.app_id == app_id]
 
@@ -77,11 +82,18 @@ class AppManager:
         return {name for app in self._apps for name in (*app.callbacks, *app.extra_events)}
 
     def choose(self, lookup: Callable[[str], str | None]) -> str | None:
-        """The app id for a call whose headers ``lookup`` reads."""
+        """The app id for a call whose headers ``lookup`` reads; None: no app's call.
+
+        The catch-all is explicit: only apps loaded under ``default`` with no ``header``
+        take the calls no header claims (one loaded with ``header`` only claims calls
+        whose header says ``default``)."""
+        catch_all = False
         for app in self._apps:
-            if app.header is not None and lookup(app.header) == app.app_id:
+            if app.header is None:
+                catch_all = catch_all or app.app_id == DEFAULT_APP_ID
+            elif lookup(app.header) == app.app_id:
                 return app.app_id
-        return DEFAULT_APP_ID if DEFAULT_APP_ID in self else None
+        return DEFAULT_APP_ID if catch_all else None
 
     def callbacks(self, app_id: str | None, event_name: str) -> list[Callable[..., Any]]:
         """Callbacks for one event of a call handled by ``app_id`` (all apps if None)."""

@@ -20,7 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from ..callbacks import event_callback
-from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
+from ..dialplan import patterns
+from ..dialplan.patterns import PatternTimeout
+from ..expansion import UnsafeArgument
+from ..routing import DEFAULT_FIELD, ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
 from ..session import Session
 from ..workers import Workers
 
@@ -37,7 +40,7 @@ class Route:
 
     def __post_init__(self) -> None:
         try:
-            self.regex = re.compile(self.pattern)
+            self.regex = patterns.compile_regex(self.pattern)  # bounded, like the .swr runtime's
         except re.error as exc:
             raise ValueError(f"invalid route pattern {self.pattern!r}: {exc}") from None
 
@@ -74,6 +77,8 @@ class Router:
         self.rng = random.Random(seed)
         self.routes: list[Route] = []
         self.stats: Counter[Result] = Counter()
+        # told how each call's routing ended: ``observer(sess, dialplan, routes, result)``
+        self.observers: list[Callable[[Session, str | None, list[str], Result], object]] = []
         # Plain (non-async) routes run in worker threads so one that blocks or loops
         # forever costs its call, never the service; None runs them inline.
         self._workers = Workers(route_threads) if route_threads else None
@@ -121,13 +126,20 @@ class Router:
     async def on_park(self, sess: Session) -> None:
         if not self.check_guards(sess):
             if self.reject_on_guard:
-                self.stats[Result.REJECTED] += 1
+                self._ended(sess, Result.REJECTED, [])
                 sess.log.info("guards %s not met; hanging up with %s", self.guards, self.reject_cause)
                 sess.hangup(self.reject_cause)
             return
-        matched = False
-        for route, match in self.matches(sess):
-            matched = True
+        try:
+            found = self.matches(sess)
+        except PatternTimeout as exc:
+            self._ended(sess, Result.ERROR, [])
+            sess.log.error("%s; hanging up with %s", exc, PATTERN_TIMEOUT_CAUSE)
+            sess.hangup(PATTERN_TIMEOUT_CAUSE)
+            return
+        ran: list[str] = []
+        for route, match in found:
+            ran.append(route.name)
             try:
                 async with asyncio.timeout(self.route_timeout):
                     result = await self._call(route, sess, match)
@@ -135,20 +147,31 @@ class Router:
                 break
             except TimeoutError:
                 self._failed(sess, route, f"did not finish within {self.route_timeout:g} s",
-                             Result.TIMEOUT)
+                             Result.TIMEOUT, ran)
+                return
+            except UnsafeArgument as exc:  # a caller's value that cannot be sent literally
+                self._failed(sess, route, f"refused a value: {exc}", Result.ERROR, ran, cause=exc.cause)
                 return
             except Exception:
-                self._failed(sess, route, "raised", Result.ERROR, exc_info=True)
+                self._failed(sess, route, "raised", Result.ERROR, ran, exc_info=True)
                 return
             if result is True:
                 break
-        if matched:
-            self.stats[Result.ROUTED] += 1
+        if ran:
+            self._ended(sess, Result.ROUTED, ran)
         elif self.reject_on_guard:
-            self.stats[Result.NO_ROUTE] += 1
+            self._ended(sess, Result.NO_ROUTE, ran)
             sess.log.info("no route matches %s=%r; hanging up with %s", DEFAULT_FIELD,
                           sess.get(DEFAULT_FIELD), self.reject_cause)
             sess.hangup(self.reject_cause)
+
+    def _ended(self, sess: Session, result: Result, routes: list[str]) -> None:
+        self.stats[result] += 1
+        for observer in self.observers:
+            try:
+                observer(sess, None, routes, result)
+            except Exception:
+                log.exception("routing observer %r failed", observer)
 
     async def _call(self, route: Route, sess: Session, match: re.Match[str]) -> Any:
         func = route.func
@@ -160,9 +183,10 @@ class Router:
             result = await result
         return result
 
-    def _failed(self, sess: Session, route: Route, what: str, result: Result,
-                exc_info: bool = False) -> None:
-        self.stats[result] += 1
+    def _failed(self, sess: Session, route: Route, what: str, result: Result, routes: list[str],
+                exc_info: bool = False, cause: str | None = None) -> None:
+        self._ended(sess, result, routes)
+        cause = cause or self.error_cause
         sess.log.error("route %s (%r) %s; hanging up with %s", route.name, route.pattern, what,
-                       self.error_cause, exc_info=exc_info)
-        sess.hangup(self.error_cause)
+                       cause, exc_info=exc_info)
+        sess.hangup(cause)

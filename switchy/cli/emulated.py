@@ -40,7 +40,7 @@ async def run_emulated(app: DialplanApp, args: argparse.Namespace, out) -> int:
               f"({', '.join(cluster.hosts)}); routing {len(calls)} calls with "
               f"{', '.join(args.paths)}", file=out, flush=True)
         service = Service(cluster.hosts, password=cluster.nodes[0].password)
-        service.apps.load_app(app, app_id="default")
+        app.load_into(service.apps)
         await service.start(wait=5)
         watcher = asyncio.get_running_loop().create_task(app.watch()) if args.reload else None
         progress = Progress(len(calls), out)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from switchy.dialplan.frontend.formatter import format_text
-from switchy.dialplan.frontend.loader import expand_paths
+from switchy.dialplan.frontend.loader import expand_paths, read_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
     for path in expand_paths(args.paths):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_source(path, strict=True)
         except OSError as exc:
             print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             status = 1

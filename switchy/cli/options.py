@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from switchy.dialplan.timeofday import Clock, clock_at
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` (to ``high``); anything else is
+    argparse's one-line usage error, not a traceback or a puzzling message later."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise argparse.ArgumentTypeError(f"expected a number {bound}, not {value}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+PORT = whole_number(0, 65535)
 
 
 def add_call_options(parser: argparse.ArgumentParser, whose: str = "the call") -> None:

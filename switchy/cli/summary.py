@@ -13,7 +13,7 @@ from switchy.dialplan.runtime.engine import RoutingOutcome
 @dataclass
 class CallRecord:
     number: int
-    planned: PlannedCall
+    planned: PlannedCall | None  # the call ``--emulate`` made up (None: a real node's call)
     node: str = ""
     uuid: str = ""
     outcomes: list[RoutingOutcome] = field(default_factory=list)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from switchy.causes import CAUSE_NAMES
 from switchy.dialplan.diagnostics import did_you_mean
+from switchy.expansion import Expandable, raw
 
 REQUIRED = object()  # sentinel: the argument has no default
 
@@ -45,6 +46,8 @@ def _text_check(v):
 
 
 def _text(v):
+    if isinstance(v, str):  # kept as it is: the author's own text stays Expandable
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
@@ -149,9 +152,14 @@ def _params_check(v):
 
 
 def _params(v):
-    """``"a=1,b=2"`` or ``"{a=1,b=2}"`` → ``{"a": "1", "b": "2"}`` (what Session takes)."""
+    """``"a=1,b=2"`` or ``"{a=1,b=2}"`` → ``{"a": "1", "b": "2"}`` (what Session takes).
+
+    Values of the author's own text stay ``Expandable``; text that holds a call's
+    values is split as literal text (so a caller's ``,`` cannot add a variable).
+    """
     if v is None or isinstance(v, dict):
         return v
+    mine = isinstance(v, Expandable) and all(e for _, e in v.parts)
     text = str(v).strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
@@ -160,7 +168,7 @@ def _params(v):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ValueError(f"expected name=value in channel variables, got {item!r}")
-        out[name.strip()] = value.strip()
+        out[name.strip()] = raw(value.strip()) if mine else value.strip()
     return out
 
 
@@ -184,6 +192,7 @@ class Param:
     type: ArgType
     default: object = REQUIRED
     doc: str = ""
+    runtime: bool = False  # read by the runtime itself, not passed to the Session method
 
     @property
     def required(self) -> bool:
@@ -245,7 +254,9 @@ ACTIONS: dict[str, Action] = {
            "Hang up the call.", ends_call=True, freeswitch="hangup",
            example='hangup("USER_BUSY")'),
         _a("respond", [Param("code", SIP_CODE, doc="SIP response code, e.g. 407 or 503.")],
-           "Send a SIP response (before answering), e.g. to reject or challenge a call.",
+           "Send a SIP response (before answering), e.g. to reject or challenge a call. A "
+           "final one (300 or more) ends the call: a leg that is still up after it (not "
+           "SIP) is hung up with the code's cause.",
            freeswitch="respond", example="respond(407)"),
         _a("bridge", [
             Param("dest_url", TEXT, None, "Where to: a SIP URI or user@host. Default: the "
@@ -256,7 +267,13 @@ ACTIONS: dict[str, Action] = {
             Param("proxy", TEXT, None, "Send the INVITE to this proxy (;fs_path=)."),
             Param("params", PARAMS, None, "Channel variables for the new leg, as "
                   "'var=value,...'."),
-        ], "Connect the call to another destination (FreeSWITCH bridge).",
+            Param("failover", BOOLEAN, True, "true: when it fails, the statements after it "
+                  "run (switchy sets continue_on_fail); false: FreeSWITCH's own rule, a failed "
+                  "bridge hangs the call up unless its continue_on_fail says otherwise.",
+                  runtime=True),
+        ], "Connect the call to another destination (FreeSWITCH bridge). If it fails, the "
+           "statements after it run (the failover); as the last action, the call ends with "
+           "the bridge's cause.",
            freeswitch="bridge", example='bridge(gateway="long_distance_trunk")'),
         _a("playback", [
             Param("path", PATHS, doc="A sound file, or a list played in order."),
@@ -288,7 +305,8 @@ ACTIONS: dict[str, Action] = {
            example='start_record(f"/tmp/agents/{uuid}.wav")'),
         _a("stop_record", [Param("path", TEXT, "all", "The recording to stop, or 'all'.")],
            "Stop recording.", freeswitch="stop_record_session", example="stop_record()"),
-        _a("park", [], "Park the call (it waits, silent, for the next command).",
+        _a("park", [], "Keep the call parked: as the last action, switchy does not hang it "
+           "up when routing is over (it waits, silent, for whatever takes it next).",
            freeswitch="park", example="park()"),
         _a("transfer", [
             Param("extension", TEXT, doc="Destination number in the new context."),

@@ -15,7 +15,7 @@ import networkx as nx
 
 from switchy.dialplan import diagnostics as dg
 from switchy.dialplan.frontend.checker import check
-from switchy.dialplan.frontend.loader import Program, expand_paths, load, load_text, read_text
+from switchy.dialplan.frontend.loader import Program, expand_paths, load, load_text, read_source
 from switchy.dialplan.frontend.parser import clean
 from switchy.dialplan.graph.compiler import INDEX_THRESHOLD, compile_program
 
@@ -63,7 +63,7 @@ def same_texts(previous: Build, paths: Iterable[str | Path] = ()) -> bool:
         return False
     for name, result in previous.program.files.items():
         try:
-            text = read_text(Path(name))
+            text = read_source(Path(name))
         except OSError:
             return False
         if clean(text) != result.text:

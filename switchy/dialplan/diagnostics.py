@@ -75,6 +75,8 @@ CODES: dict[str, Code] = {
         Code("SWR307", Severity.ERROR, "invalid comparison"),
         Code("SWR308", Severity.WARNING, "capture without a pattern"),
         Code("SWR320", Severity.WARNING, "no routes"),
+        Code("SWR330", Severity.WARNING, "caller-controlled variable passed to FreeSWITCH's expansion"),
+        Code("SWR331", Severity.WARNING, "pattern can take exponential time (nested quantifiers)"),
         Code("SWR401", Severity.ERROR, "time value out of range"),
         Code("SWR402", Severity.WARNING, "unknown header or variable"),
         Code("SWR403", Severity.ERROR, "unclosed ${"),

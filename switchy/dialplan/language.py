@@ -62,6 +62,38 @@ DEFAULT_DIALPLAN = "default"
 #: The header whose value names the dialplan of a call, unless ``select`` says otherwise.
 DEFAULT_SELECT = "Caller-Context"
 
+# -- the end of routing (FreeSWITCH's end of an extension) -----------------------------------
+
+#: A call still parked under switchy's control when its routing ends is hung up with this
+#: cause (an XML extension hangs up the same way after its last application) ...
+END_OF_ROUTING_CAUSE = "NORMAL_CLEARING"
+#: ... unless the last action that ran is this one: the dialplan keeps the call parked.
+KEEPS_THE_CALL = "park"
+#: Set on the call (``uuid_setvar``: no application runs) before its first ``bridge``,
+#: unless the dialplan set it itself, so a failed bridge returns and what follows it is
+#: the failover; when nothing follows, the end of routing hangs up with the bridge's
+#: cause, as FreeSWITCH would have.
+FAILOVER_VARIABLE = ("continue_on_fail", "true")
+#: The action whose outcome ``bridge_cause`` reads.
+BRIDGE = "bridge"
+
+
+def bridge_cause(complete: Mapping[str, str] | None, *, failover: bool) -> str | None:
+    """The cause to end a call with when a bridge was its last action, from the bridge's
+    CHANNEL_EXECUTE_COMPLETE: why it failed (``originate_disposition``: USER_BUSY,
+    INVALID_GATEWAY...) when switchy's ``failover`` let it return — what FreeSWITCH would
+    have hung up with — else how the other leg hung up (``bridge_hangup_cause``). None
+    (``END_OF_ROUTING_CAUSE``) when the event says neither, or when the dialplan's own
+    ``continue_on_fail`` let a failure through (an XML extension then ends normally)."""
+    if complete is None:
+        return None
+    disposition = complete.get("variable_originate_disposition")
+    if disposition and disposition != "SUCCESS":
+        return disposition if failover else None
+    return complete.get("variable_bridge_hangup_cause") or \
+        complete.get("variable_last_bridge_hangup_cause") or None
+
+
 # -- names ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,14 @@
 """Route patterns: compiling, matching, Asterisk-style ``_NXX`` patterns, literal prefixes
 and "does this pattern cover that one".
 
+A pattern is matched against caller data, so a match must never stall the service: a
+backtracking engine takes exponential time on ``^(a+)+$`` and a long caller name. Patterns
+are validated with Python's ``re`` (its syntax and messages) and run on RE2, which matches
+in time linear in the value, whatever the pattern. The few RE2 cannot run (look-arounds,
+back-references) run on the ``regex`` module with a per-match time limit; a match that
+hits it raises ``PatternTimeout``, and the router ends that call. Note RE2's ``\\d`` and
+``\\w`` are ASCII and ``$`` is the end of the value (not before a final newline).
+
 Matching is Python's ``re.match``: anchored at the start of the value, not at the end
 (add ``$`` for that), exactly like the seed's ``@router.route`` — so ``"1(.*)"`` matches
 ``18005551234`` but not ``2123``. FreeSWITCH's XML dialplan searches anywhere (PCRE);
@@ -17,6 +25,8 @@ import re._parser as re_parser
 import warnings
 from dataclasses import dataclass
 
+import re2
+import regex as backtracking
 from interegular import parse_pattern
 from interegular.fsm import Alphabet
 from interegular.patterns import REFlags
@@ -84,13 +94,99 @@ class PatternError:
     offset: int | None  # in the pattern as written; None when it cannot be placed
 
 
+MATCH_TIMEOUT = 0.005  # seconds one match may take on the backtracking engine
+
+_RE2 = re2.Options()
+_RE2.log_errors = False  # a pattern RE2 cannot run is no error: it goes to the other engine
+
+
+class PatternTimeout(Exception):
+    """A match on the backtracking engine ran past ``MATCH_TIMEOUT`` (hostile input)."""
+
+
+class _Bounded:
+    """A pattern RE2 cannot run, on the ``regex`` module with a per-match time limit."""
+
+    __slots__ = ("_compiled", "groupindex", "groups", "pattern")
+    engine = "regex"
+
+    def __init__(self, regex: str) -> None:
+        self._compiled = backtracking.compile(regex, flags=backtracking.VERSION0)
+        self.pattern = regex
+        self.groups = self._compiled.groups
+        self.groupindex = dict(self._compiled.groupindex)
+
+    def match(self, value: str):  # a match object, as re's
+        try:
+            return self._compiled.match(value, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            raise PatternTimeout(f"matching {self.pattern!r} against a {len(value)}-character value "
+                                 f"took longer than {MATCH_TIMEOUT * 1000:g} ms") from None
+
+
 @functools.lru_cache(maxsize=16384)
 def _compile(regex: str) -> re.Pattern:
     # A pattern such as "[[" compiles (and matches today) but makes Python print a
     # FutureWarning to stderr, where an editor shows it as a server error: keep it quiet.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return re.compile(regex)
+        re.compile(regex)  # the syntax and its error messages are Python's
+        try:
+            return re2.compile(regex, _RE2)
+        except re2.error:
+            return _Bounded(regex)  # type: ignore[return-value]
+
+
+def compile_regex(regex: str) -> re.Pattern:
+    """A Python regex (not the Asterisk form) on the engine that bounds its matches;
+    raises ``re.error`` for an invalid one (the Python Router's patterns)."""
+    return _compile(regex)
+
+
+def engine(pattern: str) -> str | None:
+    """Which engine runs ``pattern``: ``re2`` (linear time) or ``regex`` (time-limited)."""
+    compiled, _ = compile_pattern(pattern)
+    if compiled is None:
+        return None
+    return getattr(compiled, "engine", "re2")
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The first repeated group that holds an unbounded repeat (``(a+)+``), as written in
+    the pattern; None when there is none (or the pattern does not parse)."""
+    try:
+        parsed = re_parser.parse(to_regex(pattern))
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    repeats = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+    def children(name: str, av) -> list:
+        if name in repeats:
+            return [av[2]]
+        if name == "SUBPATTERN":
+            return [av[3]]
+        if name == "BRANCH":
+            return list(av[1])
+        return [av] if name == "ATOMIC_GROUP" else []
+
+    def many(av) -> bool:
+        return av[1] is re_constants.MAXREPEAT or av[1] > 1
+
+    def repeats_inside(items) -> bool:
+        return any((str(op) in repeats and av[1] is re_constants.MAXREPEAT)
+                   or any(repeats_inside(c) for c in children(str(op), av))
+                   for op, av in items)
+
+    def find(items) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name in repeats and many(av) and repeats_inside(av[2]):
+                return True
+            if any(find(c) for c in children(name, av)):
+                return True
+        return False
+
+    return pattern if find(parsed) else None
 
 
 def compile_pattern(pattern: str) -> tuple[re.Pattern | None, PatternError | None]:
@@ -101,6 +197,8 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern | None, PatternError | Non
     except re.error as exc:
         offset = exc.pos if not is_asterisk(pattern) else None
         return None, PatternError(exc.msg, offset)
+    except backtracking.error as exc:
+        return None, PatternError(str(exc), None)
     except (RecursionError, OverflowError, ValueError) as exc:
         return None, PatternError(str(exc) or type(exc).__name__, None)
 

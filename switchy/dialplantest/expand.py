@@ -1,12 +1,12 @@
-"""FreeSWITCH's ``${...}`` expansion, for the node model: what an application's data
-becomes when FreeSWITCH runs it.
+"""The node model's side of FreeSWITCH's ``${...}`` expansion: where names are found and
+the API commands dialplans use in data and fields.
 
-``${name}`` reads a channel variable, else a caller-profile field, else a global variable,
-else nothing; ``${name:offset[:length]}`` takes part of it; ``${api(args)}`` and
-``${api args}`` call an API command, of which the model knows the ones dialplans use in
-data and fields: ``cond``, ``regex``, ``db``, ``eval``, ``expand``. Expansions nest
-(``${a_${b}}``). An API the model does not know expands to ``-ERR`` and is recorded, so a
-test shows it rather than guessing.
+The algorithm itself — escapes, nesting, recursion into values, ``${name:offset:length}``,
+``${api(args)}`` / ``${api args}`` — is ``switchy.expansion.expand``, the one the emulator
+runs and the real captures check. The model adds what a node holds: ``${name}`` reads a
+channel variable, else a caller-profile field, else a global variable, else nothing; the
+APIs it knows are ``cond``, ``regex``, ``db``, ``eval`` and ``expand``. An API the model
+does not know expands to ``-ERR`` and is recorded, so a test shows it rather than guessing.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from switchy import expansion
 from switchy.dialplan import patterns
 from switchy.xmlimport.regex import RegexError, translate
 from switchy.xmlimport.translate import fs_substitution_tokens
-
-MAX_DEPTH = 100
 
 
 class Lookups:
@@ -33,74 +32,23 @@ class Lookups:
         self.db = db
         self.unknown = unknown or (lambda name: None)
 
-    def value(self, name: str) -> str:
+    def variable(self, name: str) -> str | None:
+        """A channel variable, else a caller-profile field (names of any case)."""
         if name in self.variables:
             return self.variables[name]
-        if name.lower() in self.profile:
-            return self.profile[name.lower()]
-        return self.globals.get(name, "")
+        return self.profile.get(name.lower())
+
+    def global_variable(self, name: str) -> str | None:
+        return self.globals.get(name)
 
 
-def expand(text: str, env: Lookups, depth: int = 0) -> str:
+def expand(text: str, env: Lookups) -> str:
     """``text`` as FreeSWITCH expands it (``switch_channel_expand_variables``)."""
-    if "$" not in text or depth > MAX_DEPTH:
-        return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] == "$":
-            out.append("$")
-            i += 2
-            continue
-        if ch == "$" and text.startswith("${", i):
-            end = _closing(text, i + 1)
-            if end is None:
-                out.append(text[i:])
-                break
-            out.append(_one(text[i + 2:end], env, depth + 1))
-            i = end + 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return expansion.expand(text, env.variable, lambda name, args: api(name, args, env),
+                            env.global_variable)
 
 
-def _closing(text: str, open_at: int) -> int | None:
-    depth = 0
-    for j in range(open_at, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
-def _one(inner: str, env: Lookups, depth: int) -> str:
-    inner = expand(inner, env, depth)
-    paren = inner.find("(")
-    space = inner.find(" ")
-    if paren > 0 and inner.endswith(")") and (space == -1 or paren < space):
-        return api(inner[:paren], inner[paren + 1:-1], env, depth)
-    if space > 0:
-        return api(inner[:space], inner[space + 1:], env, depth)
-    m = re.fullmatch(r"([^:\[]+)(?::(-?\d+)(?::(\d+))?)?", inner)
-    if not m:
-        return ""
-    value = env.value(m.group(1))
-    if m.group(2) is not None:
-        start = int(m.group(2))
-        if start < 0:
-            start = max(len(value) + start, 0)
-        value = value[start:]
-        if m.group(3) is not None:
-            value = value[:int(m.group(3))]
-    return value
-
-
-def api(name: str, args: str, env: Lookups, depth: int = 0) -> str:
+def api(name: str, args: str, env: Lookups) -> str:
     """An API command's output, for the commands the model knows."""
     if name == "cond":
         return cond(args)
@@ -109,7 +57,7 @@ def api(name: str, args: str, env: Lookups, depth: int = 0) -> str:
     if name == "db":
         return db_api(args, env.db)
     if name in ("eval", "expand"):
-        return expand(args, env, depth + 1)
+        return expand(args, env)
     env.unknown(name)
     return "-ERR"
 

@@ -28,7 +28,12 @@ Calls:
 What a channel recorded: ``history`` (event names fired, in order), ``applications``
 ((app, arg) in start order), ``played``, ``recordings``, ``bridges`` (each
 ``Bridge(target, peer, cause)``), ``bridged_to``, ``answered``, ``hangup_cause``,
-``variables``, ``dtmf_received``, ``transfers``, ``responded`` (SIP code).
+``variables``, ``dtmf_received``, ``transfers``, ``responded`` (SIP code), ``handed_to``
+(the controllers a ``socket`` action connected it to).
+
+Outbound mode: with ``outbound=("10.0.0.5:8084", "10.0.0.6:8084")`` the dialplan hands
+every call to those controllers (``socket HOST:PORT async full`` actions, in order, the
+next tried when one cannot be reached or drops the call) instead of parking it.
 
 Bridging: outbound legs answer by default. Choose what a destination does with
 ``node.set_outcome(regex, DialOutcome.busy())`` (also ``DialOutcome.answer(ring=, talk=)``,
@@ -37,9 +42,13 @@ the existing gateways with ``gateways={"carrier1"}``.
 
 Node options (keywords of ``EmulatedNode``/``EmulatedCluster``, see ``NodeConfig``):
 ``time_scale`` (0.01 makes a 1 s playback take 10 ms; variables still say 1 s),
-``default_file_duration``, ``file_durations``, ``missing_files``, ``contexts`` (None:
-every context parks), ``extensions`` (a function channel → [(app, arg)]),
+``default_file_duration``, ``file_durations``, ``missing_files`` (FILE NOT FOUND),
+``unloaded_applications`` (executing one hangs up DESTINATION_OUT_OF_ORDER), ``contexts``
+(None: every context parks), ``park_expression`` (the park extension's regex; its
+captures set DP_MATCH), ``extensions`` (a function channel → [(app, arg)]),
 ``gateways``, ``registered``, ``acl`` (None allows any client; default loopback only).
+
+``hash`` (mod_hash) keeps one table per node (``node.hash``), shared by its connections.
 
 Faults (``node.faults``): ``refuse_auth``, ``reply_delay``, ``withhold_replies``,
 ``stall``, ``drop_on`` (switches); ``drop_connections()``, ``close_mid_frame()``,
@@ -54,8 +63,7 @@ does not read loses events past ``max_pending_bytes`` and is then killed, as MES
 
 Fidelity: replies are byte-exact and events carry the header names, in the order, of
 the FreeSWITCH 1.11 captures in ``tests/esl/vectors/real`` (``tests/emulator`` checks
-both). Not emulated: outbound sockets (the ``socket`` application), conferences,
-real media.
+both). Not emulated: conferences, real media.
 
 Timing: use bounded waits (``wait_event(..., timeout=)``), never sleeps; with a small
 ``time_scale`` media and ringing finish almost at once.
@@ -72,6 +80,7 @@ keeps it so); where a lower one must reach up it is handed what it needs.
 - ``originate`` (dial strings, new legs), ``applications`` (mod_dptools),
   ``api_commands`` (mod_commands)
 - ``server``: the ESL ``Listener``, one per client connection
+- ``outbound``: the ``socket`` application and the node's end of its connection
 - ``node``: ``EmulatedNode``, which listens and places calls; ``cluster``
 """
 

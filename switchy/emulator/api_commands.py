@@ -71,6 +71,7 @@ async def uuid_kill(node: NodeCore, args: str) -> str:
     ch = _live(node, parts[0])
     if ch is None or not ch.up:
         return NO_SUCH_CHANNEL
+    ch.killed_by_api = True
     ch.hangup(normalize_cause(parts[1] if len(parts) > 1 else None))
     return "+OK\n"
 
@@ -127,7 +128,7 @@ async def uuid_park(node: NodeCore, args: str) -> str:
     ch = _live(node, args.strip()) if args.strip() else None
     if ch is None:
         return NO_SUCH_CHANNEL
-    if not ch.in_park:
+    if not ch.wedged:  # even a parked channel: see session.park_channel
         ch.park_requested = True
         ch.wake()
     return "+OK\n"
@@ -267,7 +268,7 @@ async def uuid_send_dtmf(node: NodeCore, args: str) -> str:
         return "-USAGE: <uuid> <dtmf_data>\n"
     ch = _live(node, parts[0])
     if ch is None:
-        return "-ERR Invalid session\n"
+        return "-ERR Cannot locate session!\n"
     digits = parts[1].split("@")[0]
     send_digits(ch, digits)
     return f"+OK {ch.uuid} sent DTMF {digits}.\n"
@@ -442,6 +443,45 @@ async def global_getvar(node: NodeCore, args: str) -> str:
     if not name:
         return "".join(f"{k}={v}\n" for k, v in node.global_vars.items())
     return node.global_vars.get(name, "")
+
+
+HASH_USAGE = "-ERR Usage: hash insert|insert_ifempty|select|delete|delete_ifmatch/realm/key[/value]\n"
+
+
+@command("hash")
+async def hash_(node: NodeCore, args: str) -> str:
+    """mod_hash's ``hash`` api: one table per node, shared by all its connections.
+
+    ``CMD/realm/key[/value]`` splits into at most four fields, so the value keeps any
+    ``/`` or space; realm and key are joined as ``realm_key``, as mod_hash does."""
+    parts = args.split("/", 3) if args else []
+    if len(parts) < 3 or not parts[0]:
+        return HASH_USAGE
+    action, key = parts[0].lower(), f"{parts[1]}_{parts[2]}"
+    value = parts[3] if len(parts) > 3 else None
+    table = node.hash
+    if action in ("insert", "insert_ifempty", "delete_ifmatch") and value is None:
+        return HASH_USAGE
+    if action == "insert":
+        table[key] = value  # type: ignore[assignment]
+        return "+OK\n"
+    if action == "insert_ifempty":
+        if key in table:
+            return "-ERR key already exists\n"
+        table[key] = value  # type: ignore[assignment]
+        return "+OK\n"
+    if action == "delete":
+        return "+OK\n" if table.pop(key, None) is not None else "-ERR Not found\n"
+    if action == "delete_ifmatch":
+        if key not in table:
+            return "-ERR Not found\n"
+        if table[key] != value:
+            return "-ERR Doesn't match\n"
+        del table[key]
+        return "+OK\n"
+    if action == "select":
+        return table.get(key, "")  # nothing written: the api says "-ERR no reply"
+    return HASH_USAGE
 
 
 @command("create_uuid")

@@ -29,13 +29,16 @@ from .channel import (
 )
 from .events import micros
 from .originate import dial
-from .session import AppFunc, Run, media_wait, park_channel, start_recording, stop_recording
+from .session import AppFunc, Run, expand, media_wait, park_channel, start_recording, stop_recording
 
 APPLICATIONS: dict[str, AppFunc] = {}
 
 
-def app(name: str):  # type: ignore[no-untyped-def]
+def app(name: str, *, media: bool = False):  # type: ignore[no-untyped-def]
+    """Register an application; ``media``: it needs media, so FreeSWITCH pre-answers an
+    unanswered channel before it starts (no SAF_SUPPORT_NOMEDIA flag)."""
     def register(func: AppFunc) -> AppFunc:
+        func.needs_media = media  # type: ignore[attr-defined]
         APPLICATIONS[name] = func
         return func
     return register
@@ -66,7 +69,9 @@ async def hangup(ch: Channel, arg: str, run: Run) -> None:
 
 @app("respond")
 async def respond(ch: Channel, arg: str, run: Run) -> None:
-    """A SIP response: 180/183/200 progress or answer, 3xx-6xx end the call."""
+    """A SIP response: 180/183/200 progress or answer; 3xx-6xx reject an unanswered SIP
+    call (mod_sofia). Other endpoints (loopback) ignore a final response: the channel
+    stays up, as respond_407_loopback shows."""
     code_text = arg.strip().split(" ", 1)[0]
     if not code_text.isdigit():
         return
@@ -78,13 +83,16 @@ async def respond(ch: Channel, arg: str, run: Run) -> None:
         endpoints.pre_answer(ch)
     elif 200 <= code < 300:
         endpoints.answer(ch)
-    elif code >= 300 and not ch.answered:
+    elif code >= 300 and not ch.answered and ch.endpoint == "sofia":
         ch.set_var("sip_hangup_disposition", "send_refuse")
         ch.hangup(sip_to_cause(code))
 
 
 @app("park")
 async def park(ch: Channel, arg: str, run: Run) -> None:
+    """Park; on a channel already parked it returns at once (park_on_parked_execute_park)."""
+    if ch.in_park:
+        return
     await park_channel(ch, run)
 
 
@@ -106,7 +114,7 @@ async def sleep(ch: Channel, arg: str, run: Run) -> None:
         await media_wait(ch, ms / 1000.0, run)
 
 
-@app("echo")
+@app("echo", media=True)
 async def echo(ch: Channel, arg: str, run: Run) -> None:
     endpoints.pre_answer(ch)
     await media_wait(ch, None, run)
@@ -157,9 +165,11 @@ def send_digits(ch: Channel, digits: str) -> None:
 
 @app("set")
 async def set_(ch: Channel, arg: str, run: Run) -> None:
+    """set_function: the value is expanded once more (an empty one unsets)."""
     name, sep, value = arg.partition("=")
     if name.strip():
-        ch.set_var(name.strip(), value if sep else None)
+        value = expand(ch, value) if sep else ""
+        ch.set_var(name.strip(), value or None)
 
 
 @app("unset")
@@ -176,8 +186,9 @@ async def export(ch: Channel, arg: str, run: Run) -> None:
     name = name.removeprefix("nolocal:")
     if not name:
         return
+    value = expand(ch, value) if sep else ""
     if local:
-        ch.set_var(name, value if sep else None)
+        ch.set_var(name, value or None)
     exported = [v for v in (ch.variables.get("export_vars") or "").split(",") if v]
     if name not in exported:
         exported.append(name)
@@ -192,10 +203,11 @@ async def multiset(ch: Channel, arg: str, run: Run) -> None:
         pairs = text.split(sep)
     else:
         pairs = text.split()
-    for pair in pairs:
+    for pair in pairs:  # each one through set_function, so expanded once more
         name, has_value, value = pair.partition("=")
         if name:
-            ch.set_var(name, value if has_value else None)
+            value = expand(ch, value) if has_value else ""
+            ch.set_var(name, value or None)
 
 
 @app("log")
@@ -248,7 +260,7 @@ def _file_type(path: str) -> str:
     return tail.rsplit(".", 1)[-1] if "." in tail else "wav"
 
 
-@app("playback")
+@app("playback", media=True)
 async def playback(ch: Channel, arg: str, run: Run) -> None:
     """One file, or several joined by ``playback_delimiter``; a ``{var=...}`` prefix
     configures the file handle and is not part of the path."""
@@ -264,7 +276,7 @@ async def playback(ch: Channel, arg: str, run: Run) -> None:
             return
 
 
-@app("endless_playback")
+@app("endless_playback", media=True)
 async def endless_playback(ch: Channel, arg: str, run: Run) -> None:
     while ch.up and await play(ch, arg.strip(), run) == "FILE PLAYED":
         if ch.break_requested or not ch.up:
@@ -302,7 +314,7 @@ async def play(ch: Channel, path: str, run: Run | None) -> str:
     return "FILE PLAYED" if result == "done" else "break"
 
 
-@app("speak")
+@app("speak", media=True)
 async def speak(ch: Channel, arg: str, run: Run) -> None:
     """TTS: ``engine|voice|text``; takes a time proportional to the text."""
     text = arg.split("|", 2)[-1]
@@ -336,7 +348,7 @@ async def voicemail(ch: Channel, arg: str, run: Run) -> None:
             ch.remote_hangup("NORMAL_CLEARING")
 
 
-@app("play_and_get_digits")
+@app("play_and_get_digits", media=True)
 async def play_and_get_digits(ch: Channel, arg: str, run: Run) -> None:
     """``min max tries timeout terminators file invalid_file var [regex [digit_timeout]]``:
     digits the far end sends (``call.send_dtmf``) while it plays or before the timeout."""
@@ -408,7 +420,8 @@ async def bridge(ch: Channel, arg: str, run: Run) -> None:
 
 def _dialstatus(cause: str) -> str:
     return {"USER_BUSY": "BUSY", "NO_ANSWER": "NOANSWER", "NO_USER_RESPONSE": "NOANSWER",
-            "ORIGINATOR_CANCEL": "CANCEL", "SUCCESS": "ANSWER"}.get(cause, "CHANUNAVAIL")
+            "ORIGINATOR_CANCEL": "CANCEL", "SUCCESS": "ANSWER",
+            "INVALID_PROFILE": "INVALIDARGS"}.get(cause, cause)  # as bridge_missing_* captured
 
 
 async def _bridged(a: Channel, b: Channel, target: str, loopback_b: Channel | None,

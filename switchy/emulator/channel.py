@@ -64,6 +64,8 @@ class ChannelHost(Protocol):
 
     def channel_hung_up(self, ch: Channel) -> None: ...
 
+    def channel_renamed(self, ch: Channel, old_uuid: str) -> None: ...
+
 
 @dataclass
 class Message:
@@ -230,6 +232,7 @@ class Channel:
         self.ended = False
         self.destroyed = False
         self.transfers: list[str] = []
+        self.handed_to: list[str] = []  # controllers a ``socket`` action connected it to
         self.deflected_to: str | None = None
         self.responded: int | None = None
         self.peer: Channel | None = None  # the leg bridged (or looped back) to this one
@@ -248,6 +251,10 @@ class Channel:
         self._released: asyncio.Event | None = None
         self.break_requested = False
         self.park_requested = False
+        self.kill_cause: str | None = None  # killed (SIG_KILL): the app unwinds, then hangup
+        self.killed_by_api = False  # hung up by uuid_kill, from outside its session
+        self.wedged = False  # unparked by a second uuid_park: runs nothing any more
+        self.app_depth = 0  # applications running now (nested ones count too)
         self.transfer_to: tuple[str, str, str] | None = None
         self.bridge_request: Any = None  # a pending uuid_bridge (applications.UuidBridge)
         self.bridge_mode: str | None = None  # app_a, app_b (bridge app) or uuid (uuid_bridge)
@@ -540,6 +547,16 @@ class Channel:
         std = self.node.std_block(name, source)
         return EmuEvent(name, [std, *self.data_blocks(True)], uuid=self.uuid)
 
+    def set_uuid(self, uuid: str) -> None:
+        """switch_core_session_set_uuid (``origination_uuid``): CHANNEL_UUID, then the new id."""
+        old = self.uuid
+        self.uuid = self.profile.uuid = uuid
+        self._basic_blocks.clear()
+        self._profile_block = None
+        self.set_vars([("uuid", uuid), ("call_uuid", uuid)])
+        self.node.channel_renamed(self, old)
+        self.fire("CHANNEL_UUID", before=[("Old-Unique-ID", old)])
+
     # -- announced state changes ------------------------------------------------------------
 
     def set_running_state(self, state: int, number: int | None = None) -> None:
@@ -578,6 +595,13 @@ class Channel:
         self.wake()
         self.node.channel_hung_up(self)
         return True
+
+    def kill(self, cause: str) -> None:
+        """switch_core_session_kill_channel: the running application returns at once and
+        the session then hangs up with ``cause`` (what mod_loopback does to its A leg)."""
+        if self.up and self.kill_cause is None:
+            self.kill_cause = cause
+            self.wake()
 
     def wake(self) -> None:
         self.wakeup.set()

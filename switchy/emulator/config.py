@@ -25,8 +25,15 @@ class NodeConfig:
     default_file_duration: float = 1.0  # how long a sound file plays
     file_durations: dict[str, float] = field(default_factory=dict)
     missing_files: set[str] = field(default_factory=set)
+    unloaded_applications: set[str] = field(default_factory=set)  # as if their module were not loaded
     contexts: set[str] | None = None  # dialplan contexts that park; None: every context
+    # The park extension's destination_number regex (None: no condition); captures in it
+    # leave DP_MATCH on the channel, as ``expression="^(.*)$"`` does on FreeSWITCH.
+    park_expression: str | None = None
     extensions: Callable[[Channel], list[tuple[str, str]] | None] | None = None
+    # Controllers to hand calls to instead of parking them: one ``socket HOST:PORT async
+    # full`` action each, in order (the next is tried when one cannot be reached).
+    outbound: tuple[str, ...] | None = None
     gateways: set[str] | None = None  # None: any gateway name exists
     registered: set[str] | None = None  # registered users; None: everyone
     sofia_profiles: dict[str, int] = field(

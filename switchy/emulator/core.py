@@ -98,9 +98,13 @@ class NodeCore:
         self.channels: dict[str, Channel] = {}  # live channels (until CHANNEL_DESTROY)
         self.calls: list[Channel] = []  # every channel ever created, in order
         self.commands: list[ReceivedCommand] = []
+        self.bound: dict[int, str] = {}  # connection id → the channel it controls (outbound)
         self.errors: list[BaseException] = []  # emulator failures (a test should see none)
         self.listeners: list[Subscriber] = []
         self.global_vars: dict[str, str] = {"hostname": name, "switch_serial": "emulated"}
+        self.hash: dict[str, str] = {}  # mod_hash's table (``hash`` api), ``realm_key`` → value
+        # APIs named in ${...} while expanding an argument: (channel, api, args), never run
+        self.expansion_calls: list[tuple[str, str, str]] = []
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[asyncio.TimerHandle] = []
         self.outcomes: list[tuple[re.Pattern[str], DialOutcome]] = []
@@ -253,6 +257,12 @@ class NodeCore:
         self.log(5, f"New Channel {ch.name} [{ch.uuid}]", ch.uuid, "switch_channel.c",
                  "switch_channel_set_name", 1143)
 
+    def channel_renamed(self, ch: Channel, old_uuid: str) -> None:
+        """``ch`` took a new uuid (origination_uuid): find it by that one from now on."""
+        if self.channels.get(old_uuid) is ch:
+            del self.channels[old_uuid]
+        self.channels[ch.uuid] = ch
+
     def channel_hanging_up(self, ch: Channel) -> None:
         """``ch`` is hanging up; CHANNEL_HANGUP is fired next: the session's handlers."""
         session.on_hangup(ch)
@@ -284,11 +294,12 @@ class NodeCore:
 
     def commands_for(self, uuid: str) -> list[str]:
         """What clients asked of channel ``uuid``, one readable line per command, in
-        order: ``execute APP ARG``, ``hangup CAUSE`` (sendmsg) and ``api ...`` lines that
-        name the uuid."""
+        order: ``execute APP ARG``, ``hangup CAUSE`` (sendmsg, with the uuid or on the
+        outbound socket that controls the channel) and ``api ...`` lines that name the uuid."""
         lines = []
         for command in self.commands:
-            if command.line == f"sendmsg {uuid}":
+            if command.line == f"sendmsg {uuid}" or (
+                    command.line == "sendmsg" and self.bound.get(command.connection) == uuid):
                 headers = {k.lower(): v for k, v in command.headers}
                 if headers.get("call-command") == "execute":
                     arg = headers.get("execute-app-arg")
@@ -304,12 +315,23 @@ class NodeCore:
     # -- configuration lookups ------------------------------------------------------------
 
     def find_extension(self, ch: Channel) -> list[tuple[str, str]] | None:
-        """The applications the dialplan runs for ``ch``: park, in a park-only context."""
+        """The applications the dialplan runs for ``ch``: park, in a park-only context, or
+        the ``socket`` actions of ``config.outbound``."""
         if self.config.extensions is not None:
             return self.config.extensions(ch)
         contexts = self.config.contexts
         if contexts is not None and ch.profile.context not in contexts:
             return None
+        expression = self.config.park_expression
+        if expression is not None:
+            match = re.search(expression, ch.profile.destination_number)
+            if match is None:
+                return None
+            if match.groups():
+                found = [match.group(0), *(g or "" for g in match.groups())]
+                ch.set_var("DP_MATCH", "ARRAY::" + "|:".join(found))
+        if self.config.outbound:
+            return [("socket", f"{target} async full") for target in self.config.outbound]
         return [("park", "")]
 
     def set_outcome(self, pattern: str, outcome: DialOutcome) -> None:

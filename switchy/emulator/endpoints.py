@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Protocol
 
-from .channel import CS_NONE, CallerProfile, Channel, ChannelHost
+from .channel import CS_DESTROY, CS_NONE, CallerProfile, Channel, ChannelHost
 
 
 class EndpointHost(ChannelHost, Protocol):
@@ -115,6 +115,22 @@ def sofia_inbound(node: EndpointHost, *, destination: str, caller_id_number: str
     ch.update_vars(given.items())
     ch.remember_initial()
     return ch
+
+
+def sofia_unborn(node: EndpointHost) -> None:
+    """An outbound session mod_sofia gave up on before it had a name (a missing gateway or
+    profile): CHANNEL_DESTROY and CS_DESTROY only, ``Channel-Name: N/A``
+    (bridge_missing_gateway, bridge_missing_profile). It is never registered."""
+    ch = Channel(node, name="N/A", direction="outbound", endpoint="sofia",
+                 profile=CallerProfile(direction="outbound", logical_direction="outbound"))
+    ch.hit_dialplan = False
+    ch.running_state = CS_NONE
+    ch.state = 0
+    ch.update_vars([("direction", "outbound"), ("is_outbound", "true"), ("uuid", ch.uuid),
+                    ("call_uuid", ch.uuid), ("session_id", str(node.next_session_id()))])
+    ch.fire("CHANNEL_DESTROY")
+    ch.set_running_state(CS_DESTROY, 0)
+    ch.destroyed = ch.ended = True
 
 
 def sofia_outbound(node: EndpointHost, *, url: str, profile: str, user: str, host: str,
@@ -225,10 +241,22 @@ def pre_answer(ch: Channel) -> None:
     if ch.endpoint == "sofia":
         _negotiate_media(ch)
         ch.set_var("endpoint_disposition", "EARLY MEDIA")
+    if ch.endpoint == "loopback" and ch.partner is not None and ch.variables.get("loopback_leg") == "B":
+        peer = ch.partner  # the A leg has early media first (park_on_parked_execute_park)
+        if peer.up and not peer.answered and peer.answer_state != "early":
+            _mark_early(peer)
+    _mark_early(ch)
+
+
+def _mark_early(ch: Channel) -> None:
+    if ch.endpoint == "loopback":
+        ch.set_var("endpoint_disposition", "EARLY MEDIA")
     ch.answer_state = "early"
     ch.set_time(CallerProfile.PROGRESS_MEDIA)
     ch.fire("CHANNEL_PROGRESS_MEDIA")
     ch.set_callstate("EARLY")
+    if ch.dialer is not None:  # mod_loopback's A leg: originate_early_media ends the dial
+        ch.dialer.wake()
 
 
 def answer(ch: Channel) -> bool:
@@ -303,7 +331,20 @@ def outbound_answered(ch: Channel) -> None:
 
 def on_hangup(ch: Channel) -> None:
     """Set just before CHANNEL_HANGUP fires."""
-    if ch.endpoint == "loopback" and ch.answered and ch.variables.get("loopback_leg") == "B":
+    _loopback_disposition(ch)
+
+
+def on_session_thread(ch: Channel) -> None:
+    """The channel's own session thread runs: it takes a queued message (sendmsg), or an
+    application it ran returns."""
+    _loopback_disposition(ch)
+
+
+def _loopback_disposition(ch: Channel) -> None:
+    """An answered loopback B leg learns its A leg's disposition the next time its own
+    session thread runs: at its next queued message, or at the latest when it hangs up."""
+    if ch.endpoint == "loopback" and ch.answered and ch.variables.get("loopback_leg") == "B" \
+            and "endpoint_disposition" not in ch.variables:
         ch.set_var("endpoint_disposition", "ANSWER")
 
 
@@ -350,8 +391,8 @@ def _rtp_stats(ch: Channel) -> list[tuple[str, str]]:
 
 
 def loopback_pair(node: EndpointHost, *, destination: str, context: str, dialplan: str,
-                  caller_id_name: str, caller_id_number: str, variables: dict[str, str],
-                  a_uuid: str | None = None) -> tuple[Channel, Channel]:
+                  caller_id_name: str, caller_id_number: str,
+                  variables: dict[str, str]) -> tuple[Channel, Channel]:
     """mod_loopback's two legs: A (outbound, the originate's) and B (inbound, routed)."""
     def profile(direction: str) -> CallerProfile:
         return CallerProfile(direction=direction, logical_direction=direction,
@@ -363,7 +404,7 @@ def loopback_pair(node: EndpointHost, *, destination: str, context: str, dialpla
                              source="mod_loopback", context=context)
 
     a = Channel(node, name=f"loopback/{destination}/{context}-a", direction="outbound",
-                endpoint="loopback", profile=profile("outbound"), uuid=a_uuid)
+                endpoint="loopback", profile=profile("outbound"))
     a.hit_dialplan = False
     a.running_state = CS_NONE
     b = Channel(node, name=f"loopback/{destination}-b", direction="inbound",
@@ -378,14 +419,20 @@ def loopback_pair(node: EndpointHost, *, destination: str, context: str, dialpla
     return a, b
 
 
-def loopback_init(node: EndpointHost, a: Channel, b: Channel, variables: dict[str, str]) -> None:
-    """The events and variables of a loopback originate up to the B leg's routing."""
-    for ch in (a,):
-        _loopback_codecs(ch)
+def loopback_init(node: EndpointHost, a: Channel, b: Channel, variables: dict[str, str],
+                  a_uuid: str | None = None) -> None:
+    """The events and variables of a loopback originate up to the B leg's routing.
+
+    With ``origination_uuid`` (``a_uuid``) the A leg's codecs are set under the uuid it
+    was born with, and CHANNEL_UUID then gives it the chosen one."""
+    _loopback_codecs(a)
     a.name = f"loopback/{a.profile.destination_number}-a"
     a.profile.channel_name = a.name
     a.has_profile = True
     a.state = 1
+    if a_uuid:
+        a.set_var("channel_name", a.name)
+        a.set_uuid(a_uuid)
     a.fire("CHANNEL_OUTGOING")
     a.set_running_state(1, 1)
     _loopback_codecs(b)
@@ -418,7 +465,8 @@ def flip_caller_id(ch: Channel) -> None:
     """The originating leg, once answered, shows the callee as its caller (CALL_UPDATE)."""
     p = ch.profile
     old_number = p.caller_id_number
-    ch.set_vars([("endpoint_disposition", "ANSWER"),
+    disposition = "ANSWER" if ch.answered else ch.variables.get("endpoint_disposition", "ANSWER")
+    ch.set_vars([("endpoint_disposition", disposition),
                  ("pre_transfer_caller_id_number", old_number),
                  ("channel_cid_flipped", "yes")])
     p.caller_id_name, p.caller_id_number = p.callee_id_name, p.callee_id_number

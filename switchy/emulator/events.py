@@ -79,6 +79,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "CHANNEL_STATE": ("switch_channel.c", "switch_channel_perform_set_running_state", "2409"),
     "CHANNEL_UNBRIDGE": ("switch_ivr_bridge.c", "switch_ivr_multi_threaded_bridge", "1879"),
     "CHANNEL_UNPARK": ("switch_ivr.c", "switch_ivr_park", "1213"),
+    "CHANNEL_UUID": ("switch_core_session.c", "switch_core_session_set_uuid", "2056"),
     "CODEC_READ": ("switch_core_codec.c", "switch_core_session_set_real_read_codec", "189"),
     "CODEC_READ_INIT": ("switch_core_codec.c", "switch_core_session_set_read_codec", "300"),
     "CODEC_WRITE": ("switch_core_codec.c", "switch_core_session_set_write_codec", "471"),
@@ -92,6 +93,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "RECORD_START": ("switch_ivr_async.c", "record_callback", "1409"),
     "RECORD_STOP": ("switch_ivr_async.c", "record_callback", "1591"),
     "CUSTOM": ("mod_event_socket.c", "parse_command", "2069"),
+    "SOCKET_CONNECT": ("mod_event_socket.c", "parse_command", "2029"),
 }
 
 

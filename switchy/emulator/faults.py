@@ -39,6 +39,8 @@ class Faults:
         self.reply_delay: float | Callable[[str], float] = 0.0  # seconds before each reply
         self.withhold_replies: bool | Callable[[str], bool] = False  # run it, never answer
         self.drop_on: Callable[[str], bool] | None = None  # abort when such a command arrives
+        # api output to give instead of the real one (a node with odd replies), or None
+        self.api_output: Callable[[str], str | None] | None = None
         self._stalled = False
         self._unstalled = asyncio.Event()
         self._unstalled.set()
@@ -67,6 +69,10 @@ class Faults:
     def delay_for(self, line: str) -> float:
         delay = self.reply_delay
         return float(delay(line) if callable(delay) else delay)
+
+    def output_for(self, command: str) -> str | None:
+        """The api output this fault puts in place of ``command``'s, if any."""
+        return self.api_output(command) if self.api_output is not None else None
 
     def withholds(self, line: str) -> bool:
         hold = self.withhold_replies

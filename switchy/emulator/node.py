@@ -17,6 +17,7 @@ from .applications import APPLICATIONS
 from .channel import Channel
 from .config import NodeConfig
 from .core import NodeCore
+from .outbound import socket_app
 from .server import Listener
 from .session import sofia_inbound_flow, start
 
@@ -30,7 +31,7 @@ class EmulatedNode(NodeCore):
                  password: str = "ClueCon", config: NodeConfig | None = None,
                  **options: Any) -> None:
         super().__init__(name, host=host, port=port, password=password, config=config,
-                         applications=APPLICATIONS, **options)
+                         applications={**APPLICATIONS, "socket": socket_app}, **options)
         self._server: asyncio.base_events.Server | None = None
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -121,7 +122,10 @@ class EmulatedNode(NodeCore):
     async def originate(self, url: str, app: str = "park", arg: str = "", *,
                         timeout: float = 60.0) -> Channel | str:
         """``originate <url> &app(arg)`` from Python; the A leg, or the failure cause."""
-        reply = await api_commands.originate(self, f"{url} &{app}({arg}) XML default undef undef {timeout}")
+        application = f"&{app}({arg})"
+        if " " in application:  # as one would type it: quoted, or it is split at its spaces
+            application = f"'{application}'"
+        reply = await api_commands.originate(self, f"{url} {application} XML default undef undef {timeout}")
         if reply.startswith("+OK "):
             return self.channels[reply[4:].strip()]
         return reply.removeprefix("-ERR ").strip()

@@ -157,6 +157,22 @@ async def dial(node: NodeCore, dial_string: str, *, caller: Channel | None = Non
     timeout = _number(variables.get("originate_timeout") or variables.get("call_timeout"), timeout)
     if not groups:
         return DialResult(None, "DESTINATION_OUT_OF_ORDER")
+    if caller is None:
+        return await _dial_groups(node, groups, None, run, caller_id_name, caller_id_number,
+                                  variables, timeout)
+    callstate = caller.callstate
+    caller.set_callstate("RING_WAIT")  # a bridge rings out (bridge_missing_gateway)
+    try:
+        return await _dial_groups(node, groups, caller, run, caller_id_name, caller_id_number,
+                                  variables, timeout)
+    finally:
+        if caller.up:
+            caller.set_callstate(callstate)
+
+
+async def _dial_groups(node: NodeCore, groups: list[list[Dial]], caller: Channel | None,
+                       run: Run | None, caller_id_name: str | None, caller_id_number: str | None,
+                       variables: dict[str, str], timeout: float) -> DialResult:
     cause = "NORMAL_UNSPECIFIED"
     for group in groups:
         legs = [_create(node, d, caller, caller_id_name, caller_id_number,
@@ -189,7 +205,7 @@ async def _wait(node: NodeCore, legs: list[Leg], caller: Channel | None,
     def settled() -> bool:
         for leg in legs:
             ch = leg.channel
-            if ch is not None and ch.answered and ch.up:
+            if ch is not None and ch.up and (ch.answered or _early_media_counts(ch)):
                 leg.answered = True
             elif ch is not None and not ch.up and leg.cause is None:
                 leg.cause = ch.hangup_cause
@@ -223,6 +239,12 @@ async def _wait(node: NodeCore, legs: list[Leg], caller: Channel | None,
     return None
 
 
+def _early_media_counts(ch: Channel) -> bool:
+    """mod_loopback's A leg carries ``originate_early_media=true``: early media from
+    its B leg ends the originate as an answer would (park_on_parked_execute_park)."""
+    return ch.answer_state == "early" and ch.variables.get("originate_early_media") == "true"
+
+
 def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | None,
             cid_num: str | None, variables: dict[str, str], timeout: float) -> Leg:
     leg = Leg(d)
@@ -251,10 +273,10 @@ def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | Non
         dialplan = parts[2] if len(parts) > 2 and parts[2] else "XML"
         a, b = endpoints.loopback_pair(node, destination=dest, context=context, dialplan=dialplan,
                                        caller_id_name=cid_name, caller_id_number=cid_num,
-                                       variables=variables, a_uuid=uuid)
+                                       variables=variables)
         node.register(a)
         node.register(b)
-        endpoints.loopback_init(node, a, b, _origination_vars(variables))
+        endpoints.loopback_init(node, a, b, _origination_vars(variables), a_uuid=uuid)
         a.fire("CHANNEL_CREATE")
         a.fire("CHANNEL_ORIGINATE")
         a.set_running_state(CS_ROUTING, CS_ROUTING)
@@ -276,12 +298,14 @@ def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | Non
         if profile == "gateway":
             gateway, _, dest = target.partition("/")
             if not node.gateway_exists(gateway):
+                endpoints.sofia_unborn(node)
                 leg.cause = "INVALID_GATEWAY"
                 return leg
             host = f"{dest}@{gateway}"
         else:
             gateway = None
             if not node.profile_exists(profile):
+                endpoints.sofia_unborn(node)
                 leg.cause = "INVALID_PROFILE"
                 return leg
             if "%" in target and "@" not in target:
@@ -322,7 +346,7 @@ def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | Non
 
 
 def _origination_vars(variables: dict[str, str]) -> dict[str, str]:
-    skip = {"origination_uuid", "origination_caller_id_name", "origination_caller_id_number"}
+    skip = {"origination_caller_id_name", "origination_caller_id_number"}  # in the profile
     return {k: v for k, v in variables.items() if k not in skip}
 
 
@@ -375,6 +399,6 @@ async def _connected(ch: Channel, talk: float | None) -> None:
 
 async def _originated_leg_flow(ch: Channel) -> None:
     """The loopback A leg: waits in CS_CONSUME_MEDIA until its B leg answers."""
-    await media_wait(ch, None, until=lambda: ch.answered and (
+    await media_wait(ch, None, until=lambda: (ch.answered or _early_media_counts(ch)) and (
         ch.pending_apps is not None or ch.transfer_to is not None))
     await idle(ch)

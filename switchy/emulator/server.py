@@ -22,7 +22,7 @@ from switchy.esl.frames import Frame, FrameParser
 from . import api_commands
 from .channel import Channel, Message
 from .core import NodeCore, ReceivedCommand
-from .events import EVENT_NAMES, EmuEvent
+from .events import EVENT_NAMES, Block, EmuEvent
 from .session import queue_message
 
 log = logging.getLogger("switchy.emulator")
@@ -39,7 +39,7 @@ MYEVENTS = ("CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_
             "CHANNEL_STATE", "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF",
             "NOTALK", "TALK")
 LOG_NAMES = ("CONSOLE", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO", "DEBUG")
-_CLOSE = object()  # in the output stream: close the connection once what precedes is sent
+CLOSE = object()  # in the output stream: close the connection once what precedes is sent
 
 
 def reply_frame(text: str, extra: str = "") -> bytes:
@@ -63,6 +63,17 @@ def session_notice(uuid: str, disposition: str, channel_name: str = "",
     return (f"Content-Type: text/disconnect-notice\nControlled-Session-UUID: {uuid}\n"
             f"Content-Disposition: disconnect\nContent-Length: {len(GOODBYE)}\n\n").encode() \
         + GOODBYE
+
+
+def channel_data_reply(ch: Channel, *, async_mode: bool = True, full: bool = True) -> bytes:
+    """``connect``'s reply: the channel's CHANNEL_DATA event as one header-only frame (no
+    Content-Length), the caller profile once more as ``Channel-*``, then the reply headers."""
+    parts = [ch.node.std_block("CHANNEL_DATA", "SOCKET_CONNECT"), Block(ch.profile.items("Channel")),
+             *ch.data_blocks(True),
+             Block([("Content-Type", "command/reply"), ("Reply-Text", "+OK\n"),
+                    ("Socket-Mode", "async" if async_mode else "static"),
+                    ("Control", "full" if full else "single-channel")])]
+    return ("".join(part.plain() for part in parts) + "\n").encode("utf-8", "surrogateescape")
 
 
 def log_level(text: str) -> int | None:
@@ -142,6 +153,9 @@ class Listener(asyncio.Protocol):
         self.log_level = 7
         self.session: Channel | None = None
         self.myevents = False
+        self.connected = False  # ``connect`` was said (outbound: the socket app goes on)
+        self.async_mode = True  # outbound: the socket application's ``async`` / ``full``
+        self.full = True
         self.linger: int | None = None
         self.disco_handled = False
         self.closed = False
@@ -245,11 +259,11 @@ class Listener(asyncio.Protocol):
         self._shutdown()
 
     def _emit(self, item: object) -> None:
-        """Send (or hold back, while a command runs or the node stalls) a frame or _CLOSE."""
+        """Send (or hold back, while a command runs or the node stalls) a frame or CLOSE."""
         if self._holding or self.node.faults.stall:
             self._held.append(item)
             return
-        if item is _CLOSE:
+        if item is CLOSE:
             self._close()
         else:
             self._write(item)  # type: ignore[arg-type]
@@ -259,7 +273,7 @@ class Listener(asyncio.Protocol):
         for item in held:
             if self.closed:
                 return
-            if item is _CLOSE:
+            if item is CLOSE:
                 self._close()
             else:
                 self._write(item)  # type: ignore[arg-type]
@@ -273,7 +287,7 @@ class Listener(asyncio.Protocol):
     def _auth_expired(self) -> None:
         if not self.authed and not self.closed:
             self._emit(DISCONNECT)
-            self._emit(_CLOSE)
+            self._emit(CLOSE)
 
     # -- events and logs ------------------------------------------------------------------------
 
@@ -360,7 +374,7 @@ class Listener(asyncio.Protocol):
         self.disco_handled = True
         if self.linger is None:
             self._emit(session_notice(ch.uuid, "disconnect"))
-            self._emit(_CLOSE)
+            self._emit(CLOSE)
             return
         self._emit(session_notice(ch.uuid, "linger", ch.name, self.linger))
         if self.linger >= 0:
@@ -370,7 +384,7 @@ class Listener(asyncio.Protocol):
     def _linger_over(self) -> None:
         if self.session is not None and not self.closed:
             self._emit(session_notice(self.session.uuid, "disconnect"))
-            self._emit(_CLOSE)
+            self._emit(CLOSE)
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -443,6 +457,10 @@ class Listener(asyncio.Protocol):
             return reply_frame("+OK" if self.session is not None
                                else "-ERR not controlling a session"), None
         if self.session is not None or low.startswith("myevents "):
+            if low.startswith("connect") and self.session is not None:
+                self.connected = True
+                return channel_data_reply(self.session, async_mode=self.async_mode,
+                                          full=self.full), self.on_connect
             if low.startswith("getvar") and self.session is not None:
                 value = self.session.variables.get(line[6:].strip())
                 return reply_frame(value if value else "-ERR command not found"), None
@@ -458,6 +476,8 @@ class Listener(asyncio.Protocol):
                                else "+OK events not diverted"), None
         if low.startswith("sendmsg"):
             return reply_frame(self._sendmsg(line, headers, body)), None
+        if not self.full:  # an outbound socket without ``full``: nothing past sendmsg
+            return reply_frame("-ERR command not found"), None
         if low.startswith("sendevent"):
             return reply_frame(self._sendevent(line[9:].strip(), headers, body)), None
         if low.startswith("api "):
@@ -487,8 +507,12 @@ class Listener(asyncio.Protocol):
         return reply_frame("-ERR command not found"), None
 
     def _goodbye(self) -> None:
-        self._emit(DISCONNECT)
-        self._emit(_CLOSE)
+        self._emit(session_notice(self.session.uuid, "disconnect") if self.session is not None
+                   else DISCONNECT)
+        self._emit(CLOSE)
+
+    def on_connect(self) -> None:
+        """``connect`` was answered (the outbound listener wakes its channel)."""
 
     # -- the commands themselves -------------------------------------------------------------
 
@@ -661,7 +685,9 @@ class Listener(asyncio.Protocol):
     async def _api(self, text: str) -> tuple[bytes, object]:
         cmd, _, args = text.partition(" ")
         cmd, args = cmd.strip(), args.strip()
-        output = await api_commands.run(self.node, cmd, args)
+        output = self.node.faults.output_for(text.strip())
+        if output is None:
+            output = await api_commands.run(self.node, cmd, args)
         items = [("API-Command", cmd)] + ([("API-Command-Argument", args)] if args else [])
         # switch_api_execute fires API once the command returned; MES has sent the reply
         return api_frame(output), lambda: self.node.fire_plain("API", items)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from switchy import expansion as expansions
 from switchy.causes import CODE_OF
 
 from . import endpoints
@@ -61,7 +61,7 @@ def start(channel: Channel, flow: Callable[[Channel], Awaitable[None]]) -> None:
         try:
             await flow(channel)
             if not channel.ended:
-                channel.hangup("NORMAL_CLEARING")
+                channel.hangup(channel.kill_cause or "NORMAL_CLEARING")
             await hangup_sequence(channel)
         except asyncio.CancelledError:
             raise
@@ -153,7 +153,7 @@ async def hangup_sequence(ch: Channel) -> None:
     ch.set_running_state(CS_HANGUP)
     ch.set_callstate("HANGUP")
     partner = ch.partner
-    if partner is not None and partner.up:
+    if partner is not None and partner.up and partner.kill_cause is None:
         partner.hangup(ch.hangup_cause or "NORMAL_CLEARING")
     ch.set_running_state(CS_REPORTING)
     set_cdr_variables(ch)
@@ -238,7 +238,7 @@ def set_cdr_variables(ch: Channel) -> None:
 async def run_apps(ch: Channel, apps: list[tuple[str, str]]) -> None:
     """Execute an extension's applications in order, honouring park/bridge requests."""
     for name, arg in apps:
-        if not ch.up or ch.transfer_to is not None:
+        if not ch.up or ch.kill_cause is not None or ch.transfer_to is not None:
             return
         await execute(ch, name, arg)
         await handle_requests(ch)
@@ -254,8 +254,22 @@ async def handle_requests(ch: Channel) -> None:
             ch.park_requested = False
             ch.set_running_state(CS_PARK)
             await park_channel(ch, None)
+            if ch.wedged:
+                await wedged(ch)
             continue
         return
+
+
+async def wedged(ch: Channel) -> None:
+    """A second uuid_park left the channel in CS_PARK outside any park loop: it runs
+    nothing more. What was queued surfaces at hangup as PRIVATE_COMMAND only
+    (park_on_parked_uuid_park)."""
+    while ch.up:
+        ch.wakeup.clear()
+        await ch.wakeup.wait()
+    queued, ch.queue = ch.queue, []
+    for msg in queued:
+        fire_private_command(ch, msg)
 
 
 async def idle(ch: Channel) -> None:
@@ -283,18 +297,30 @@ async def idle(ch: Channel) -> None:
         await media_wait(ch, None)
 
 
-async def park_channel(ch: Channel, run: Run | None) -> None:
-    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it."""
+async def park_channel(ch: Channel, run: Run | None, *,
+                       until: Callable[[], bool] | None = None) -> None:
+    """switch_ivr_park: CHANNEL_PARK, run queued messages until something ends it.
+
+    ``run`` is the ``park`` application, or None for the park of the CS_PARK state
+    (where uuid_park sends a channel). ``uuid_break`` does not end a park; uuid_park
+    ends the park application (the channel then parks in CS_PARK), and a uuid_park in
+    CS_PARK unparks the channel for good: it is wedged (see ``wedged``). ``until``: the
+    controller of an outbound socket went away (CF_CONTROLLED cleared)."""
     ch.in_park = True
     ch.park_requested = False
     ch.fire("CHANNEL_PARK")
     while True:
-        await media_wait(ch, None, run)
-        if ch.up and ch.park_requested and ch.bridge_request is None and ch.transfer_to is None:
-            ch.park_requested = False
-            continue
+        result = await media_wait(ch, None, run, until=until)
+        if result == "until":
+            break
+        if result == "break" and ch.up and not ch.park_requested and ch.bridge_request is None \
+                and ch.transfer_to is None and ch.pending_apps is None:
+            continue  # a uuid_break: nothing to stop
         break
     ch.in_park = False
+    if run is None and ch.park_requested and ch.up:
+        ch.park_requested = False
+        ch.wedged = True
     if ch.bridge_request is not None and ch.up:
         ch.state = CS_HIBERNATE
     ch.fire("CHANNEL_UNPARK")
@@ -335,11 +361,13 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
                   app_uuid_name: str | None = None, locked: bool = False) -> None:
     """switch_core_session_execute_application: EXECUTE, the app, EXECUTE_COMPLETE."""
     func = ch.node.applications.get(app.lower())
-    if func is None:
+    if func is None or app.lower() in ch.node.config.unloaded_applications:
         ch.node.log(3, f"Invalid Application {app}", ch.uuid, "switch_core_session.c",
                     "switch_core_session_execute_application_get_flags", 2811)
         ch.hangup("DESTINATION_OUT_OF_ORDER")
         return
+    if getattr(func, "needs_media", False):
+        endpoints.pre_answer(ch)  # switch_core_session_execute_application: media first
     arg = expand(ch, arg)
     run = Run(app, arg, app_uuid or str(uuidlib.uuid4()), locked)
     ch.applications.append((app, arg))
@@ -352,27 +380,47 @@ async def execute(ch: Channel, app: str, arg: str = "", *, app_uuid: str | None 
         tail.append(("Application-Data", arg))
     ch.fire("CHANNEL_EXECUTE", after=[*tail, ("Application-UUID", run.uuid),
                                       *_name(app_uuid_name)])
-    await func(ch, arg, run)
+    ch.set_var("current_application", app)  # again, as switch_core_session_exec does
+    ch.app_depth += 1
+    try:
+        await func(ch, arg, run)
+    finally:
+        ch.app_depth -= 1
+    endpoints.on_session_thread(ch)
     response = ch.variables.get("current_application_response") or "_none_"
     ch.fire("CHANNEL_EXECUTE_COMPLETE", after=[*tail, ("Application-Response", response),
                                                ("Application-UUID", run.uuid),
                                                *_name(app_uuid_name)])
 
 
-_VARIABLE = re.compile(r"\$(\$?)\{([^${}]+)\}")
+# Caller-profile fields switch_channel_get_variable falls back to (switch_caller_get_field_by_name).
+_PROFILE_FIELDS = ("dialplan", "username", "caller_id_name", "ani", "aniii", "caller_id_number",
+                   "network_addr", "rdnis", "destination_number", "uuid", "source", "context",
+                   "callee_id_name", "callee_id_number", "orig_caller_id_name", "orig_caller_id_number")
 
 
 def expand(ch: Channel, text: str) -> str:
-    """switch_channel_expand_variables, simply: ``${var}`` and ``$${global}``."""
-    if "${" not in text:
-        return text
+    """switch_channel_expand_variables on this channel (``switchy.expansion.expand``).
 
-    def value(match: re.Match[str]) -> str:
-        if match.group(1):
-            return ch.node.global_vars.get(match.group(2), "")
-        return ch.variables.get(match.group(2), "")
+    An API named inside ``${...}`` is not run: it is recorded in the node's
+    ``expansion_calls`` and announced with the API event FreeSWITCH fires, and expands
+    to nothing (what ``system`` with no output gives).
+    """
+    node = ch.node
 
-    return _VARIABLE.sub(value, text)
+    def variable(name: str) -> str | None:
+        value = ch.variables.get(name)
+        if value is None and name in _PROFILE_FIELDS:
+            value = getattr(ch.profile, name, None) or None
+        return value
+
+    def api(command: str, args: str) -> str:
+        node.expansion_calls.append((ch.uuid, command, args))
+        items = [("API-Command", command)] + ([("API-Command-Argument", args)] if args else [])
+        node.fire_plain("API", items)
+        return ""
+
+    return expansions.expand(text, variable, api, node.global_vars.get)
 
 
 def _name(value: str | None) -> list[tuple[str, str]]:
@@ -381,6 +429,7 @@ def _name(value: str | None) -> list[tuple[str, str]]:
 
 async def process_message(ch: Channel, msg: Message) -> None:
     """switch_ivr_parse_event: run one queued command, then fire PRIVATE_COMMAND."""
+    endpoints.on_session_thread(ch)
     if msg.command == "execute" and msg.app:
         loops = msg.loops
         done = 0
@@ -405,6 +454,11 @@ async def process_message(ch: Channel, msg: Message) -> None:
             if not ch.up:
                 break
             await execute(ch, app, arg)
+    if ch.answered:  # in the park of an unanswered channel, no PRIVATE_COMMAND follows
+        fire_private_command(ch, msg)  # (respond_407_*, park_on_parked_execute_park)
+
+
+def fire_private_command(ch: Channel, msg: Message) -> None:
     pre = msg.pre if msg.pre is not None else [("Command", msg.command_line), *msg.headers]
     ch.fire("PRIVATE_COMMAND", pre=pre, body=msg.body,
             source="PRIVATE_COMMAND", extended=False)
@@ -430,7 +484,7 @@ async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
     spent = 0.0  # nominal seconds already waited (and counted in ch.media_seconds)
     while True:
         ch.wakeup.clear()
-        if not ch.up:
+        if not ch.up or ch.kill_cause is not None:
             return "hangup"
         if ch.break_requested:
             ch.break_requested = False
@@ -465,8 +519,6 @@ async def media_wait(ch: Channel, seconds: float | None, run: Run | None = None,
 
 def on_hangup(ch: Channel) -> None:
     """Hooks run the moment a channel is hung up, before CHANNEL_HANGUP is fired."""
-    ch.unset_var("current_loop")
-    ch.unset_var("total_loops")
     endpoints.on_hangup(ch)
     peer = ch.peer
     if peer is not None:
@@ -481,8 +533,16 @@ def on_hangup(ch: Channel) -> None:
 
 
 def after_hangup_fired(ch: Channel) -> None:
-    """A bridge ends with its A leg, and a uuid_bridge with either leg."""
+    """A bridge ends with its A leg, and a uuid_bridge with either leg.
+
+    A loopback B leg killed with uuid_kill kills its A leg: the A leg's application
+    returns first and the A leg hangs up after (a B leg that hangs itself up takes
+    the A leg down later, from its hangup state, as ``hangup_sequence`` does)."""
     peer = ch.peer
     if peer is not None and peer.up and ch.bridge_mode in ("app_a", "uuid"):
         peer.hangup(ch.hangup_cause or "NORMAL_CLEARING")
+    partner = ch.partner
+    if ch.killed_by_api and partner is not None and partner.up and partner.app_depth \
+            and ch.variables.get("loopback_leg") == "B":
+        partner.kill(ch.hangup_cause or "NORMAL_CLEARING")
 

@@ -3,7 +3,8 @@
 Layers, bottom up: ``codec`` (URL encoding of header values), ``frames`` (splitting a
 byte stream into frames), ``events`` (lazy event decoding and exact serialization),
 ``commands`` (safe command encoding), ``connection`` (one conversation: replies,
-jobs, executions) and ``client`` (connect, authenticate, reconnect, re-subscribe).
+jobs, executions), ``client`` (inbound: connect, authenticate, reconnect, re-subscribe)
+and ``outbound`` (the socket application's connections: listen, ``connect``, ``myevents``).
 """
 
 from .client import DEFAULT_PASSWORD, DEFAULT_PORT, InboundClient, State
@@ -21,8 +22,10 @@ from .errors import (
 )
 from .events import Event, event_frame, event_from_frame
 from .frames import Frame, FrameParser, encode_frame
+from .outbound import DEFAULT_OUTBOUND_PORT, OutboundConnection, OutboundServer
 
 __all__ = [
+    "DEFAULT_OUTBOUND_PORT",
     "DEFAULT_PASSWORD",
     "DEFAULT_PORT",
     "AccessDenied",
@@ -39,6 +42,8 @@ __all__ = [
     "Frame",
     "FrameParser",
     "InboundClient",
+    "OutboundConnection",
+    "OutboundServer",
     "ProtocolError",
     "State",
     "UnsafeValueError",

@@ -88,6 +88,7 @@ class InboundClient:
         backoff_max: float = 10.0,
         event_queue_size: int = 10_000,
         name: str | None = None,
+        frame_timeout: float | None = 10.0,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -102,6 +103,8 @@ class InboundClient:
         self.state = State.DISCONNECTED
         self.dropped_events = 0
         self.reconnects = 0
+        self.frame_timeout = frame_timeout  # a frame left half-sent this long resets the connection
+        self._past_protocol_errors = 0  # counted by connections since replaced
         self.last_error: BaseException | None = None
         self._conn: ESLConnection | None = None
         self._queue_size = event_queue_size
@@ -161,6 +164,13 @@ class InboundClient:
         return self.state is State.CONNECTED
 
     @property
+    def protocol_errors(self) -> int:
+        """Bad frames from the node over the client's whole life; the reset a bad frame
+        causes starts a new connection, not a new count."""
+        conn = self._conn
+        return self._past_protocol_errors + (conn.protocol_errors if conn is not None else 0)
+
+    @property
     def connection(self) -> ESLConnection | None:
         return self._conn
 
@@ -198,13 +208,16 @@ class InboundClient:
             async with asyncio.timeout(self.connect_timeout):
                 _, conn = await loop.create_connection(
                     lambda: ESLConnection(name=self.name, on_event=self._dispatch,
-                                          on_lost=self._lost, on_frame=self._frame),
+                                          on_lost=self._lost, on_frame=self._frame,
+                                          frame_timeout=self.frame_timeout),
                     self.host, self.port)
         except TimeoutError:
             raise ConnectError(f"{self.name}: no TCP connection within {self.connect_timeout:g} s") from None
         except OSError as exc:
             raise ConnectError(f"{self.name}: cannot connect: {exc.strerror or exc}") from None
         previous, self._conn = self._conn, conn
+        if previous is not None:
+            self._past_protocol_errors += previous.protocol_errors
         try:
             await conn.greeting(self.connect_timeout)
             try:
@@ -218,8 +231,11 @@ class InboundClient:
         except BaseException:
             conn.on_lost = None
             conn.abort()
+            self._past_protocol_errors += conn.protocol_errors
             if self._conn is conn:
                 self._conn = previous
+                if previous is not None:
+                    self._past_protocol_errors -= previous.protocol_errors
             raise
         self.last_error = None
         self._set_state(State.CONNECTED)

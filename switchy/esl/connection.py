@@ -1,7 +1,8 @@
 """One ESL conversation over one transport: frames in, commands out, replies matched.
 
 This layer knows nothing about connecting, authenticating or reconnecting (that is
-``client.py``), so it serves both inbound connections and, later, outbound sockets.
+``client.py``), so it serves both inbound connections and the outbound sockets of
+``outbound.py``.
 FreeSWITCH answers commands strictly in order, so each command takes the next reply;
 a command that timed out keeps its place in line to absorb its late reply.
 """
@@ -102,6 +103,7 @@ class ESLConnection(asyncio.Protocol):
         on_event: Callable[[Event], Any] | None = None,
         on_lost: Callable[[BaseException | None], Any] | None = None,
         on_frame: Callable[[Frame], Any] | None = None,
+        frame_timeout: float | None = 10.0,
     ) -> None:
         self.name = name
         self.on_event = on_event
@@ -118,6 +120,11 @@ class ESLConnection(asyncio.Protocol):
         self.disconnect_notice: Frame | None = None
         self.protocol_errors = 0
         self.unknown_frames = 0
+        # A frame begun but not finished for this long, with nothing arriving, is a
+        # stalled or broken peer even when no command waits for a reply.
+        self.frame_timeout = frame_timeout
+        self._partial_since: float | None = None
+        self._partial_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol -----------------------------------------------------------------
 
@@ -125,18 +132,60 @@ class ESLConnection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        parser = self.parser
+        garbage = parser.garbage
         try:
-            frames = self.parser.feed(data)
+            frames = parser.feed(data)
         except ProtocolError as exc:
-            self.protocol_errors += 1
-            log.error("%s: %s; resetting the connection", self.name, exc)
+            self._protocol_error(f"{exc}; resetting the connection")
             self.abort()
             return
+        if parser.garbage != garbage:
+            self._protocol_error("skipped bytes that began no frame (no blank line after them)")
         for frame in frames:
-            self._dispatch(frame)
+            try:
+                self._dispatch(frame)
+            except Exception as exc:  # a frame the peer got wrong must not kill the reader
+                self._protocol_error(f"could not handle a {frame.content_type or 'typeless'} frame: "
+                                     f"{exc!r}; resetting the connection")
+                self.abort()
+                return
+        self._watch_partial_frame()
+
+    def _protocol_error(self, message: str) -> None:
+        self.protocol_errors += 1
+        log.error("%s: %s", self.name, message)
+
+    def _watch_partial_frame(self) -> None:
+        """Arm (or disarm) the timer that notices a frame left half-sent."""
+        if self.parser.buffered == 0 or self.frame_timeout is None:
+            self._partial_since = None
+            if self._partial_timer is not None:
+                self._partial_timer.cancel()
+                self._partial_timer = None
+            return
+        self._partial_since = self.loop.time()
+        if self._partial_timer is None:
+            self._partial_timer = self.loop.call_later(self.frame_timeout, self._partial_expired)
+
+    def _partial_expired(self) -> None:
+        self._partial_timer = None
+        since = self._partial_since
+        if since is None or self.transport is None or self.frame_timeout is None:
+            return
+        quiet = self.loop.time() - since
+        if quiet < self.frame_timeout:  # bytes came meanwhile: wait out the rest
+            self._partial_timer = self.loop.call_later(self.frame_timeout - quiet, self._partial_expired)
+            return
+        self._protocol_error(f"a frame stopped half-way ({self.parser.buffered} bytes, nothing more for "
+                             f"{self.frame_timeout:g} s); resetting the connection")
+        self.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        if self._partial_timer is not None:
+            self._partial_timer.cancel()
+            self._partial_timer = None
         reason = ConnectionLost(f"{self.name}: connection lost" + (f" ({exc})" if exc else ""))
         if not self._greeting.done():
             self._greeting.set_exception(reason)
@@ -159,8 +208,7 @@ class ESLConnection(asyncio.Protocol):
             try:
                 event = event_from_frame(ctype, frame.body)
             except ProtocolError as exc:
-                self.protocol_errors += 1
-                log.error("%s: dropped a malformed event: %s", self.name, exc)
+                self._protocol_error(f"dropped a malformed event: {exc}")
                 return
             self._on_event(event)
         elif ctype in REPLY_TYPES:
@@ -213,12 +261,18 @@ class ESLConnection(asyncio.Protocol):
             self.on_event(event)
 
     def _fail_executions(self, channel: str) -> None:
+        self.fail_executions(channel, f"channel {channel} was destroyed first")
+
+    def fail_executions(self, channel: str, reason: str) -> int:
+        """Fail the executions still waiting on ``channel`` (it is gone); how many."""
+        failed = 0
         for key, execution in list(self._executions.items()):
             if execution.channel == channel:
                 del self._executions[key]
+                failed += 1
                 if not execution.future.done():
-                    execution.future.set_exception(CommandError(
-                        f"{execution.app} never ran: channel {channel} was destroyed first"))
+                    execution.future.set_exception(CommandError(f"{execution.app} never ran: {reason}"))
+        return failed
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -293,9 +347,11 @@ class ESLConnection(asyncio.Protocol):
         return job
 
     async def execute(self, channel: str, app: str, arg: str = "", *, timeout: float | None,
-                      event_lock: bool = True, loops: int = 1) -> Execution:
+                      event_lock: bool = True, loops: int = 1, bound: bool = False) -> Execution:
+        """``sendmsg <channel>`` execute; ``bound``: plain ``sendmsg`` to the channel this
+        connection controls (an outbound socket), still tracked as ``channel``'s."""
         event_uuid = str(uuidlib.uuid4())
-        data = commands.sendmsg_execute(channel, app, arg, event_uuid=event_uuid,
+        data = commands.sendmsg_execute("" if bound else channel, app, arg, event_uuid=event_uuid,
                                         event_lock=event_lock, loops=loops)
         execution = Execution(event_uuid, channel, app, arg, self.loop.create_future())
         self._executions[event_uuid] = execution
@@ -303,6 +359,10 @@ class ESLConnection(asyncio.Protocol):
             await self.command(data, f"sendmsg {channel} execute {app}", timeout)
         except BaseException:
             self._executions.pop(event_uuid, None)
+            if execution.future.done() and not execution.future.cancelled():
+                # CHANNEL_DESTROY came before the -ERR reply and failed it already:
+                # the reply's error is the one raised, this one is retrieved here.
+                execution.future.exception()
             raise
         return execution
 

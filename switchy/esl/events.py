@@ -16,6 +16,11 @@ from xml.sax.saxutils import escape as xml_escape
 
 from .codec import url_decode, url_encode
 from .errors import ProtocolError
+from .frames import content_length
+
+
+class _Pairs(list):
+    """A JSON object as its (name, value) pairs, told apart from a JSON array."""
 
 
 class Event(Mapping[str, str]):
@@ -36,7 +41,22 @@ class Event(Mapping[str, str]):
 
     @classmethod
     def from_plain(cls, data: bytes) -> Event:
-        """Wrap the body of a ``text/event-plain`` frame; headers are split on first use."""
+        """Wrap the body of a ``text/event-plain`` frame; headers are split on first use.
+
+        The one header that decides how the rest is read, an inner ``Content-Length``,
+        is checked now: a bad one is the sender's protocol error, not a surprise for
+        whoever reads the event later.
+        """
+        end = _header_end(data)
+        at = data.find(b"Content-Length:", 0, end)
+        while at >= 0:
+            if at == 0 or data[at - 1] == 10:
+                stop = data.find(b"\n", at, end)
+                value = data[at + 15 : end if stop < 0 else stop].decode("utf-8", "replace")
+                if content_length(value) is None:
+                    raise ProtocolError(f"invalid Content-Length {value.strip()[:40]!r} in an event")
+                break
+            at = data.find(b"Content-Length:", at + 1, end)
         event = cls.__new__(cls)
         event._raw = data
         event._items = []
@@ -49,19 +69,19 @@ class Event(Mapping[str, str]):
     def from_json(cls, data: bytes | str) -> Event:
         """Decode a ``text/event-json`` body; duplicate keys are kept, arrays become ``ARRAY::``."""
         try:
-            pairs = json.loads(data, object_pairs_hook=list)
-        except ValueError as exc:
+            pairs = json.loads(data, object_pairs_hook=_Pairs)
+        except (ValueError, RecursionError) as exc:
             raise ProtocolError(f"malformed JSON event: {exc}") from None
-        if not isinstance(pairs, list):
-            raise ProtocolError("JSON event is not an object")
+        if not isinstance(pairs, _Pairs):
+            raise ProtocolError(f"JSON event is not an object but {type(pairs).__name__}")
         event = cls()
         for name, value in pairs:
             if name == "_body":
-                event.body = str(value)
+                event.body = value if isinstance(value, str) else _json_text(value)
                 continue
-            if isinstance(value, list):
-                value = "ARRAY::" + "|:".join(str(v) for v in value)
-            event._add(name, value if isinstance(value, str) else json.dumps(value))
+            if isinstance(value, list) and not isinstance(value, _Pairs):
+                value = "ARRAY::" + "|:".join(v if isinstance(v, str) else _json_text(v) for v in value)
+            event._add(name, value if isinstance(value, str) else _json_text(value))
         return event
 
     @classmethod
@@ -108,9 +128,10 @@ class Event(Mapping[str, str]):
                 length = value
         if "Content-Length" in headers and length is None:
             length = headers["Content-Length"]
-        if length is not None and length.isdigit():
+        size = None if length is None else content_length(length)
+        if size is not None:
             start = end + 2
-            self._body = raw[start : start + int(length)].decode("utf-8", "surrogateescape")
+            self._body = raw[start : start + size].decode("utf-8", "surrogateescape")
 
     def _peek(self, raw: bytes, name: bytes) -> str | None:
         """Read one header from the raw bytes without decoding the whole event."""
@@ -282,6 +303,16 @@ class Event(Mapping[str, str]):
             lines.append(f"  <body>{xml_escape(self.body)}</body>")
         lines.append("</event>\n")
         return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+
+def _json_text(value: object) -> str:
+    """A JSON value that is not a string, as FreeSWITCH's own JSON text for it."""
+    if isinstance(value, _Pairs):
+        value = dict(value)
+    try:
+        return json.dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        return str(value)
 
 
 def _header_end(raw: bytes) -> int:

@@ -8,11 +8,26 @@ multi-byte UTF-8 character, and one read may hold many frames.
 
 from __future__ import annotations
 
+import re
+
 from .codec import url_decode
 from .errors import ProtocolError
 
 MAX_BODY = 16 * 1024 * 1024  # FreeSWITCH itself refuses bodies over 16 MiB
 MAX_HEADER_BLOCK = 10 * 1024 * 1024  # MES force-parses a header block at 10 MiB
+_MAX_LENGTH_DIGITS = 20  # far more digits than any length a frame may have
+
+
+def content_length(text: str) -> int | None:
+    """The value of a ``Content-Length`` header, or None when it is not a plain number.
+
+    ``str.isdigit`` alone accepts ``²`` and other Unicode digits that ``int`` refuses, and a
+    few thousand digits exceed Python's int-conversion limit: only ASCII digits, and few.
+    """
+    text = text.strip()
+    if not text or len(text) > _MAX_LENGTH_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 class Frame:
@@ -78,7 +93,7 @@ class FrameParser:
     a frame, so a large body arriving in many reads is copied once, not once per read.
     """
 
-    __slots__ = ("_chunks", "_crlf", "_have", "_max_body", "_need", "_pending")
+    __slots__ = ("_chunks", "_crlf", "_have", "_max_body", "_need", "_pending", "garbage")
 
     def __init__(self, *, crlf: bool = False, max_body: int = MAX_BODY) -> None:
         self._crlf = crlf
@@ -88,6 +103,7 @@ class FrameParser:
         self._need = 0  # bytes _chunks must reach before parsing can progress (0: unknown)
         # A header block already parsed whose body has not fully arrived.
         self._pending: tuple[bytes, dict[str, str], int] | None = None
+        self.garbage = 0  # header blocks that began with bytes no frame starts with (skipped)
 
     @property
     def buffered(self) -> int:
@@ -150,6 +166,11 @@ class FrameParser:
                 break
             raw = data[pos:stop]
             pos = stop + sep_len
+            if not crlf:
+                skip = frame_start(raw)
+                if skip:
+                    self.garbage += 1
+                    raw = raw[skip:]
             headers = parse_header_block(raw)
             length_text = headers.get("Content-Length")
             if length_text is None and crlf:  # FreeSWITCH matches command headers caselessly
@@ -174,15 +195,47 @@ class FrameParser:
         return frames
 
     def _content_length(self, text: str) -> int:
-        text = text.strip()
-        if not text.isdigit():
+        length = content_length(text)
+        if length is None:
             self.reset()
-            raise ProtocolError(f"invalid Content-Length {text[:40]!r}")
-        length = int(text)
+            raise ProtocolError(f"invalid Content-Length {text.strip()[:40]!r}")
         if length > self._max_body:
             self.reset()
             raise ProtocolError(f"Content-Length {length} exceeds the {self._max_body}-byte limit")
         return length
+
+
+_FRAME_HEADERS = (b"Content-Type: ", b"Content-Length: ")
+_HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]*: ")
+
+
+def frame_start(raw: bytes) -> int:
+    """Where the frame really starts in a header block FreeSWITCH sent (0: at once).
+
+    Every frame FreeSWITCH writes begins with ``Content-Type`` or ``Content-Length``. Bytes
+    before that with no blank line after them (a stray line, a half-written header, a
+    second ``Content-Type``) would otherwise be read as part of the next frame and hide
+    the reply it carries; they are skipped instead, and the caller counts them.
+    """
+    if raw.startswith(_FRAME_HEADERS):
+        first_type = raw.find(b"\nContent-Type: ")
+        if first_type < 0 or not raw.startswith(b"Content-Type: "):
+            return 0
+        # a second Content-Type: the first frame's header lines had no blank line after them
+        line_start = first_type + 1
+        previous = raw.rfind(b"\n", 0, first_type)
+        if raw.startswith(b"Content-Length: ", previous + 1) and previous >= 0:
+            return previous + 1
+        return line_start
+    line_end = raw.find(b"\n")
+    line_end = len(raw) if line_end < 0 else line_end
+    found = [i for i in (raw.find(h, 0, line_end) for h in _FRAME_HEADERS) if i > 0]
+    if found:
+        return min(found)
+    if _HEADER_LINE.match(raw):
+        return 0
+    found = [i for i in (raw.find(b"\n" + h) for h in _FRAME_HEADERS) if i >= 0]
+    return min(found) + 1 if found else len(raw)
 
 
 def _find_crlf_end(buf: bytes, pos: int) -> tuple[int, int]:

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from switchy.expansion import join, raw
+
 
 async def expand(sess: Any, match: Any, router: Any, text: str) -> str:
     """``text`` expanded by FreeSWITCH for this call (``eval uuid:<uuid> <text>``)."""
-    reply = await sess.api(f"eval uuid:{sess.uuid} {text}", ok_if=lambda _reply: True)
+    # the imported text is the author's: FreeSWITCH expands it (a call's values stay literal)
+    reply = await sess.api(join(raw(f"eval uuid:{sess.uuid} "), text), ok_if=lambda _reply: True)
     return str(reply).rstrip("\n")

@@ -666,14 +666,12 @@ class ExtensionWriter:
                 return f'setvar({swr_string(name)}, f"{rest}")'
         if app == "unset" and raw is not None and re.fullmatch(r"[A-Za-z0-9_.\-]+", raw):
             return f"unsetvar({value})"
-        if app == "bridge" and is_dial_string(sample):
-            return f"bridge({value})"
+        if app == "bridge" and is_dial_string(sample):  # XML's rule: no failover unless
+            return f"bridge({value}, failover=false)"  # the dialplan's continue_on_fail
         if app == "playback" and sample:
             return f"playback({value})"
         if app == "sleep" and raw is not None and re.fullmatch(r"[1-9][0-9]*|0", raw):
             return f"sleep({raw})"
-        if app == "respond" and raw is not None and re.fullmatch(r"[1-6][0-9][0-9]", raw):
-            return f"respond({raw})"
         if app == "deflect" and sample:
             return f"deflect({value})"
         if app == "transfer":

@@ -64,5 +64,7 @@ async def test_switchy_emulate_serves_until_interrupted():
 
 def test_switchy_emulate_refuses_no_nodes(capsys):
     from switchy.cli import main
-    assert main(["emulate", "--nodes", "0"]) == 2
-    assert "--nodes must be at least 1" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        main(["emulate", "--nodes", "0"])
+    assert exited.value.code == 2
+    assert "--nodes: expected a number from 1 to 1000, not 0" in capsys.readouterr().err

@@ -214,3 +214,61 @@ async def test_run_against_hosts_routes_calls_and_reloads_on_edit(tmp_path, pass
             async with asyncio.timeout(10):
                 code = await proc.wait()
         assert code == 0, seen
+
+
+@pytest.mark.emulator_only
+async def test_run_host_logs_each_call_when_it_ends_and_the_summary_when_stopped(tmp_path):
+    """What an operator sees: a line per call once it has ended, with its hangup cause;
+    nothing for a call of a context the dialplan does not name; the node going away and
+    coming back (info lines, shown without -v); the summary tables on SIGINT."""
+    plan = tmp_path / "plan.swr"
+    plan.write_text('route greet "^1" { answer() playback("hi.wav") }\n'
+                    'route hold "^2" { answer() park() }\n')
+    async with EmulatedCluster(nodes=1, time_scale=0.01) as cluster:
+        node = cluster.nodes[0]
+        proc = await asyncio.create_subprocess_exec(
+            *SWITCHY, "run", str(plan), "--host", cluster.hosts[0], "--no-reload",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=ENV)
+        seen: list[str] = []
+        try:
+            started = await read_until(proc.stdout, "Ctrl-C to stop", seen)
+            assert "in Caller-Context default with" in started
+            greeted = await node.place_call("100")
+            line = await read_until(proc.stdout, greeted.uuid[:8], seen)
+            assert line.rstrip().endswith("→ default: greet (routed); hung up NORMAL_CLEARING")
+            assert greeted.hangup_cause == "NORMAL_CLEARING"
+
+            foreign = await node.place_call("100", context="public")  # no dialplan "public"
+            held = await node.place_call("200")
+            await held.wait_event_count("CHANNEL_EXECUTE", 2)  # park(): kept, not parked again
+            assert node.commands_for(foreign.uuid) == [] and foreign.parked
+            held.remote_hangup("USER_BUSY")
+            line = await read_until(proc.stdout, held.uuid[:8], seen)
+            assert "hold (routed, kept parked); hung up USER_BUSY" in line
+            assert held.history.count("CHANNEL_PARK") == 1
+
+            await node.pause()
+            assert "disconnected" in await read_until(proc.stdout, "switchy.node", seen)
+            await node.resume()
+            assert "reconnected" in await read_until(proc.stdout, "reconnected", seen)
+            foreign.remote_hangup("NORMAL_CLEARING")
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGINT)
+            async with asyncio.timeout(10):
+                rest = (await proc.stdout.read()).decode()
+                code = await proc.wait()
+        assert code == 0, seen
+        assert foreign.uuid[:8] not in "".join(seen) + rest  # left alone: no line
+        assert "calls per route" in rest and "calls per node" in rest
+        assert "2 calls, 2 routed" in rest
+        rows = {" ".join(line.split()) for line in rest.splitlines()}
+        assert {"routed NORMAL_CLEARING 1", "routed USER_BUSY 1"} <= rows
+
+
+def test_run_refuses_a_context_nothing_would_route(tmp_path):
+    plan = tmp_path / "plan.swr"
+    plan.write_text('dialplan sales { route { answer() } }\n')
+    p = switchy("run", str(plan), "--host", "127.0.0.1:1", "--context", "switchy")
+    assert p.returncode == 2
+    assert "--context switchy: no dialplan has that name" in p.stderr

@@ -19,6 +19,9 @@ def write(path, text: str) -> None:
     os.utime(path, ns=(before + 10**9, before + 10**9))
 
 
+END = "api uuid_kill 00000000-0000-4000-8000-000000000000 NORMAL_CLEARING"  # routing is over
+
+
 async def park(app: DialplanApp, headers=None, controller=None):
     controller = controller or RecordingController()
     sess = simulated_session(headers or {}, controller)
@@ -33,7 +36,7 @@ async def test_a_call_is_routed_and_reported(tmp_path):
     app = DialplanApp([f], on_outcome=lambda sess, out: seen.append((sess.uuid, out.routes)))
     outcome, lines = await park(app, {"Caller-Destination-Number": "100"})
     assert lines[0].startswith("api uuid_answer ") and outcome.routes == ["r"]
-    assert seen == [(outcome.uuid, ["r"])] and app.outcomes == {"routed": 1}
+    assert seen == [(outcome.uuid, ["r"])] and app.stats == {"routed": 1}
 
 
 def test_a_dialplan_with_errors_is_refused_at_start(tmp_path):
@@ -52,7 +55,7 @@ async def test_reload_switches_new_calls_to_the_new_graph(tmp_path):
     write(f, 'route { playback("new.wav") }')
     result = app.reload()
     assert result is not None and result.ok and app.generation == 1
-    assert (await park(app))[1] == ["execute playback new.wav"]
+    assert (await park(app))[1] == ["execute playback new.wav", END]
 
 
 async def test_a_save_without_an_edit_rebuilds_nothing(tmp_path):
@@ -76,7 +79,7 @@ async def test_a_broken_edit_keeps_the_running_graph_and_reports_once(tmp_path, 
         result = app.reload()
     assert result is not None and not result.ok and result.errors[0].code == "SWR101"
     assert "dialplan not reloaded" in caplog.text and f"{f}:1:" in caplog.text
-    assert app.generation == 0 and (await park(app))[1] == ["execute playback old.wav"]
+    assert app.generation == 0 and (await park(app))[1] == ["execute playback old.wav", END]
     assert app.reload() is None  # the same broken file is not reported again
     reports = []
     app.on_reload = reports.append  # a callback reports instead of the log
@@ -84,7 +87,7 @@ async def test_a_broken_edit_keeps_the_running_graph_and_reports_once(tmp_path, 
     write(f, 'route { playback("new.wav" ) ) }')
     assert not app.reload().ok and caplog.text == ""
     write(f, 'route { playback("fixed.wav") }')
-    assert app.reload().ok and (await park(app))[1] == ["execute playback fixed.wav"]
+    assert app.reload().ok and (await park(app))[1] == ["execute playback fixed.wav", END]
     assert [r.ok for r in reports] == [False, True]
 
 
@@ -96,7 +99,7 @@ async def test_includes_are_watched_too(tmp_path):
     app = DialplanApp([f])
     write(common, 'handler greet() { playback("bonjour.wav") }')
     assert app.reload().ok
-    assert (await park(app))[1] == ["execute playback bonjour.wav"]
+    assert (await park(app))[1] == ["execute playback bonjour.wav", END]
 
 
 async def test_a_new_file_in_a_watched_directory_joins_the_program(tmp_path):
@@ -132,10 +135,10 @@ async def test_a_call_in_progress_finishes_on_the_graph_it_started_with(tmp_path
     await asyncio.wait_for(slow.started.wait(), 5)
     write(f, 'route { playback("one.wav") playback("new-two.wav") }')
     assert app.reload().ok
-    assert (await park(app))[1] == ["execute playback one.wav", "execute playback new-two.wav"]
+    assert (await park(app))[1] == ["execute playback one.wav", "execute playback new-two.wav", END]
     slow.gate.set()
     _, lines = await asyncio.wait_for(in_progress, 5)
-    assert lines == ["execute playback one.wav", "execute playback old-two.wav"]
+    assert lines == ["execute playback one.wav", "execute playback old-two.wav", END]
 
 
 async def test_watch_polls_and_reloads(tmp_path):
@@ -149,4 +152,4 @@ async def test_watch_polls_and_reloads(tmp_path):
         await asyncio.wait_for(reloaded.wait(), 5)
     finally:
         watcher.cancel()
-    assert app.generation == 1 and (await park(app))[1] == ["execute playback new.wav"]
+    assert app.generation == 1 and (await park(app))[1] == ["execute playback new.wav", END]

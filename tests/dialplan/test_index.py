@@ -112,5 +112,6 @@ async def test_a_header_changed_by_a_route_is_seen_by_later_routes_with_or_witho
     for threshold in (1, None):
         g = graph_of(text, index_threshold=threshold)
         results.append(await route(g, {DEST: "100"}, runtime=Runtime(g, python_threads=0)))
-    assert results[0].lines == results[1].lines == ["execute set hit=7"]
+    assert results[0].lines == results[1].lines == ["execute set hit=7",
+                                                    "api uuid_kill UUID NORMAL_CLEARING"]
     assert results[0].outcome.routes == ["first", "r7"]

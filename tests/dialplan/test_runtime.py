@@ -15,6 +15,8 @@ from tests.support.simulation import graph_of, route
 from . import pyhooks
 
 DEST = "Caller-Destination-Number"
+END = "api uuid_kill UUID NORMAL_CLEARING"  # routing is over and the call is still parked
+FAILOVER = "api uuid_setvar UUID continue_on_fail true"  # before a call's first bridge
 
 
 async def test_every_matching_route_runs_in_file_order_until_stop():
@@ -24,10 +26,10 @@ async def test_every_matching_route_runs_in_file_order_until_stop():
         route c "^123" { playback("c.wav") }
     """
     r = await route(text, {DEST: "1234"})
-    assert r.lines == ["execute playback a.wav", "execute playback b.wav"]
+    assert r.lines == ["execute playback a.wav", "execute playback b.wav", END]
     assert r.outcome.routes == ["a", "b"] and r.outcome.stopped and r.outcome.result == "routed"
     r = await route(text, {DEST: "1999"})
-    assert r.lines == ["execute playback a.wav"]
+    assert r.lines == ["execute playback a.wav", END]
     assert r.outcome.routes == ["a"] and not r.outcome.stopped
 
 
@@ -50,7 +52,7 @@ async def test_guards_reject_before_any_route():
     r = await route(text, {"variable_x": "1"})  # no Call-Direction: nothing is assumed
     assert r.outcome.result == "rejected"
     r = await route(text, {"variable_x": "1", "Call-Direction": "inbound"})
-    assert r.lines == ["api uuid_answer UUID"] and r.outcome.result == "routed"
+    assert r.lines == ["api uuid_answer UUID", END] and r.outcome.result == "routed"
 
 
 async def test_captures_numbered_and_named_and_whole_match_in_f_strings():
@@ -60,13 +62,13 @@ async def test_captures_numbered_and_named_and_whole_match_in_f_strings():
         }
     """
     r = await route(text, {DEST: "5551234"})
-    assert r.lines == ["execute bridge sofia/gateway/gw/555-1234-555-5551234"]
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/gw/555-1234-555-5551234", END]
 
 
 async def test_plain_strings_and_passthrough_reach_freeswitch_as_written():
     text = r'route "^(1)$" { execute("log", "INFO $1 ${caller_id_number} \d") setvar("x", f"{$1}${y}{{z}}") }'
     r = await route(text, {DEST: "1"})
-    assert r.lines == [r"execute log INFO $1 ${caller_id_number} \d", "execute set x=1${y}{z}"]
+    assert r.lines == [r"execute log INFO $1 ${caller_id_number} \d", "execute set x=1${y}{z}", END]
 
 
 async def test_if_captures_apply_inside_the_if_block_only():
@@ -77,7 +79,7 @@ async def test_if_captures_apply_inside_the_if_block_only():
         }
     """
     r = await route(text, {DEST: "95551", "Caller-Caller-ID-Number": "1234567"})
-    assert r.lines == ["execute set inner=123", "execute set outer=9"]
+    assert r.lines == ["execute set inner=123", "execute set outer=9", END]
 
 
 async def test_elif_else_and_boolean_operators():
@@ -88,10 +90,11 @@ async def test_elif_else_and_boolean_operators():
             else { playback("other.wav") }
         }
     """
-    assert (await route(text, {"variable_a": "1"})).lines == ["execute playback one.wav"]
-    assert (await route(text, {"variable_a": "1", "variable_b": "x"})).lines == ["execute playback two.wav"]
-    assert (await route(text, {"variable_a": "2"})).lines == ["execute playback two.wav"]
-    assert (await route(text, {})).lines == ["execute playback other.wav"]
+    assert (await route(text, {"variable_a": "1"})).lines == ["execute playback one.wav", END]
+    assert (await route(text, {"variable_a": "1", "variable_b": "x"})).lines == \
+        ["execute playback two.wav", END]
+    assert (await route(text, {"variable_a": "2"})).lines == ["execute playback two.wav", END]
+    assert (await route(text, {})).lines == ["execute playback other.wav", END]
 
 
 async def test_or_returns_its_operand_and_comparisons_read_numbers():
@@ -105,19 +108,19 @@ async def test_or_returns_its_operand_and_comparisons_read_numbers():
         }
     """
     r = await route(text, {"variable_n": "13", "variable_s": "007"})
-    assert r.lines == ["execute set tz=UTC", "execute set big=yes", "execute set text=exact"]
+    assert r.lines == ["execute set tz=UTC", "execute set big=yes", "execute set text=exact", END]
     r = await route(text, {"variable_tz": "Europe/Berlin", "variable_n": "7", "variable_s": "7"})
-    assert r.lines == ["execute set tz=Europe/Berlin", "execute set seven=yes"]
+    assert r.lines == ["execute set tz=Europe/Berlin", "execute set seven=yes", END]
 
 
 async def test_inbound_outbound_and_uuid_builtins():
     text = 'route { if outbound { answer() } elif inbound { setvar("me", f"{uuid}") } }'
     r = await route(text, {})  # no Call-Direction: neither inbound nor outbound
-    assert r.lines == [] and r.outcome.result == "routed"
+    assert r.lines == [END] and r.outcome.result == "routed"
     r = await route(text, {"Call-Direction": "inbound"})
-    assert r.lines == ["execute set me=UUID"]
+    assert r.lines == ["execute set me=UUID", END]
     r = await route(text, {"Call-Direction": "outbound"})
-    assert r.lines == ["api uuid_answer UUID"]
+    assert r.lines == ["api uuid_answer UUID", END]
 
 
 async def test_handlers_with_kwargs_defaults_positional_and_return():
@@ -135,7 +138,7 @@ async def test_handlers_with_kwargs_defaults_positional_and_return():
     r = await route(text, {DEST: "1"})
     assert r.lines == ["execute playback a.wav", "execute playback b.wav", "execute playback b.wav",
                        "execute playback after.wav", "execute playback c.wav",
-                       "execute playback LOUD.wav"]
+                       "execute playback LOUD.wav", END]
     assert r.outcome.routes == ["r1", "r2", "r3"]
 
 
@@ -146,7 +149,7 @@ async def test_stop_inside_a_handler_stops_all_routing_and_handlers_see_the_call
         route "^0" { playback("never.wav") }
     """
     r = await route(text, {DEST: "004412"})
-    assert r.lines == ["execute bridge sofia/gateway/intl/4412"]
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/intl/4412", END]
     assert r.outcome.stopped
 
 
@@ -156,7 +159,7 @@ async def test_when_is_a_route_guard_and_a_failed_when_is_not_a_route_run():
         route rest "^1" when variable_flag { playback("rest.wav") }
     """
     r = await route(text, {DEST: "1", "Caller-Caller-ID-Number": "1001"})
-    assert r.lines == ["api uuid_answer UUID"] and r.outcome.routes == ["vip"]
+    assert r.lines == ["api uuid_answer UUID", END] and r.outcome.routes == ["vip"]
     r = await route(text, {DEST: "1", "Caller-Caller-ID-Number": "2002"})
     assert r.outcome.result == "no-route" and r.outcome.routes == []
 
@@ -176,7 +179,7 @@ async def test_every_action_sends_what_the_session_api_sends():
     """
     r = await route(text, {"variable_sofia_profile_name": "external", "variable_sip_req_uri": "9@z"})
     assert r.lines == [
-        "api uuid_answer UUID", "execute respond 183",
+        "api uuid_answer UUID", "execute respond 183", FAILOVER,
         "execute bridge sofia/external/9@z",
         "execute bridge {a=1,b=2}sofia/gateway/gw/1@x",
         "execute bridge sofia/internal/2@y;fs_path=sip:p.example",
@@ -185,7 +188,7 @@ async def test_every_action_sends_what_the_session_api_sends():
         "execute set v=1", "execute multiset a=1 b=two", "execute unset v",
         "execute set RECORD_STEREO=true", "execute record_session /tmp/r.wav",
         "execute stop_record_session all",
-        "api uuid_park UUID", "execute sleep 20", "api uuid_send_dtmf UUID 12#@100",
+        "execute park", "execute sleep 20", "api uuid_send_dtmf UUID 12#@100",
         "api sched_hangup +30 UUID ALLOTTED_TIMEOUT",
         "api uuid_audio UUID start read mute 1", "api uuid_audio UUID start write mute 0",
         "execute deflect sip:1@x",
@@ -202,14 +205,19 @@ async def test_transfer_ends_switchy_routing_of_the_call():
 
 async def test_hangup_does_not_end_routing_like_the_python_router():
     # The seed's bridge2dest: respond + hangup, then still bridge (parity with Python).
+    # A final respond ends the call: a channel still there after it is hung up with the
+    # SIP code's cause (here nothing hangs up: every command of a simulation succeeds).
+    # (no continue_on_fail for a bridge after the route's own hangup: it is refused anyway)
     r = await route('route { respond(407) hangup() bridge() }', {"variable_sip_req_uri": "1@x"})
-    assert r.lines == ["execute respond 407", "api uuid_kill UUID NORMAL_CLEARING",
+    assert r.lines == ["execute respond 407", "api uuid_kill UUID CALL_REJECTED",
+                       "api uuid_kill UUID NORMAL_CLEARING",
                        "execute bridge sofia/${sofia_profile_name}/1@x"]
+    assert r.outcome.cause == "NORMAL_CLEARING"  # hung up by the route: no end-of-routing hangup
 
 
 async def test_log_sends_nothing(caplog):
     r = await route('route { log("hello", level="warning") }', {})
-    assert r.lines == []
+    assert r.lines == [END]  # nothing but the end of routing
     assert "hello" in caplog.text
 
 
@@ -254,7 +262,8 @@ TIMED = """
 ])
 async def test_time_of_day_with_injected_clock_and_time_zones(when, headers, expected):
     r = await route(TIMED, headers, clock=when)
-    got = [line.split()[-1].removesuffix("=true") for line in r.lines]
+    assert r.lines[-1] == END
+    got = [line.split()[-1].removesuffix("=true") for line in r.lines[:-1]]
     assert got == expected
 
 
@@ -282,7 +291,7 @@ async def test_random_sampling_is_seeded_and_matches_the_python_rng():
         lines = ["execute set sampled=yes"] if rng.randint(1, 6) == 4 else []
         if rng.random() < 0.5:
             lines.append("api uuid_answer UUID")
-        expected.append(lines)
+        expected.append([*lines, END])
     assert runs[0] == expected
 
 
@@ -294,7 +303,7 @@ async def test_python_statement_gets_sess_match_router_and_kwargs():
     text = 'route r "^(1)(2)" { tests.dialplan.pyhooks:record(value=f"{$2}") answer() }'
     r = await route(text, {DEST: "123"})
     assert pyhooks.CALLS == [("00000000-0000-4000-8000-000000000000", "12", {"value": "2"})]
-    assert r.lines == ["execute set from_python=2", "api uuid_answer UUID"]
+    assert r.lines == ["execute set from_python=2", "api uuid_answer UUID", END]
 
 
 async def test_python_in_conditions_sync_and_async():
@@ -306,20 +315,21 @@ async def test_python_in_conditions_sync_and_async():
         }
     """
     r = await route(text, {"Caller-Caller-ID-Number": "1001"})
-    assert r.lines == ["execute set vip=yes", "execute set tier=30", "execute set lookup=looked-up-42"]
+    assert r.lines == ["execute set vip=yes", "execute set tier=30", "execute set lookup=looked-up-42",
+                       END]
 
 
 @pytest.mark.parametrize("hook", ["stop_here", "raise_stop"])
 async def test_python_returning_true_or_raising_stoprouting_stops(hook):
     text = f'route a {{ tests.dialplan.pyhooks:{hook}() }}\nroute b {{ answer() }}'
     r = await route(text, {})
-    assert r.lines == [] and r.outcome.stopped and r.outcome.result == "routed"
+    assert r.lines == [END] and r.outcome.stopped and r.outcome.result == "routed"
 
 
 async def test_python_route_target_and_router_clock():
     text = 'route -> tests.dialplan.pyhooks:record()\nroute { if tests.dialplan.pyhooks:now_hour() == 7 { answer() } }'
     r = await route(text, {}, clock=at(2024, 1, 1, 7, 5))
-    assert r.lines == ["execute set from_python=yes", "api uuid_answer UUID"]
+    assert r.lines == ["execute set from_python=yes", "api uuid_answer UUID", END]
 
 
 # -- failures: a defined outcome, and no other call disturbed ---------------------------------------
@@ -364,7 +374,8 @@ async def test_one_failing_call_does_not_disturb_concurrent_calls():
             assert c.lines() == [f"api uuid_kill {sessions[i].uuid} NORMAL_TEMPORARY_FAILURE"]
         else:
             assert out.result == "routed"
-            assert c.lines() == ["execute sleep 1", "execute playback ok.wav"]
+            assert c.lines() == ["execute sleep 1", "execute playback ok.wav",
+                                 f"api uuid_kill {sessions[i].uuid} NORMAL_CLEARING"]
 
 
 async def test_a_refused_command_on_a_gone_channel_ends_routing_quietly():
@@ -399,8 +410,10 @@ async def test_the_select_header_picks_the_dialplan_else_default(tmp_path):
 
     result = build([main])
     assert result.ok, [d.format() for d in result.diagnostics]
-    assert (await route(result.graph, {"variable_tenant": "acme"})).lines == ["execute bridge user/acme-op"]
-    assert (await route(result.graph, {"variable_tenant": "other"})).lines == ["execute bridge user/op"]
+    assert (await route(result.graph, {"variable_tenant": "acme"})).lines == \
+        [FAILOVER, "execute bridge user/acme-op", END]
+    assert (await route(result.graph, {"variable_tenant": "other"})).lines == \
+        [FAILOVER, "execute bridge user/op", END]
     assert (await route(result.graph, {})).outcome.dialplan == "default"
 
 
@@ -415,7 +428,7 @@ async def test_locals_are_per_route_and_visible_at_once():
         route b { if who { setvar("leak", who) } else { setvar("fresh", "yes") } }
     """
     r = await route(text, {})
-    assert r.lines == ["execute set who=a", "execute set fresh=yes"]
+    assert r.lines == ["execute set who=a", "execute set fresh=yes", END]
 
 
 async def test_a_python_function_that_never_returns_costs_only_its_call():
@@ -423,9 +436,93 @@ async def test_a_python_function_that_never_returns_costs_only_its_call():
     rt = Runtime(graph, python_timeout=0.2)
     slow = asyncio.get_running_loop().create_task(route(graph, {DEST: "1"}, runtime=rt))
     fast = await route(graph, {DEST: "2"}, runtime=rt)
-    assert fast.lines == ["api uuid_answer UUID"]
+    assert fast.lines == ["api uuid_answer UUID", END]
     r = await asyncio.wait_for(slow, 10)
     assert r.outcome.result == "error" and "did not finish in time" in r.outcome.error
     assert r.lines == ["api uuid_kill UUID NORMAL_TEMPORARY_FAILURE"]
     assert rt._workers.interrupted == 1  # the thread was told to stop, not left spinning
     rt.close()
+
+
+# -- the end of routing (the rules of language.END_OF_ROUTING_CAUSE and after) ------------------------
+
+
+async def test_a_call_still_parked_when_routing_ends_is_hung_up_like_an_xml_extension():
+    r = await route('route { answer() playback("hello.wav") }', {})
+    assert r.lines == ["api uuid_answer UUID", "execute playback hello.wav", END]
+    assert (r.outcome.result, r.outcome.cause, r.outcome.kept) == ("routed", "NORMAL_CLEARING", False)
+
+
+async def test_park_as_the_last_action_keeps_the_call_and_parks_nothing_again():
+    r = await route('route { answer() park() }', {})
+    assert r.lines == ["api uuid_answer UUID", "execute park"]  # not uuid_park: no new CHANNEL_PARK
+    assert r.outcome.kept and r.outcome.cause is None
+    r = await route('route { park() playback("after.wav") }', {})
+    assert r.lines == ["execute park", "execute playback after.wav", END]  # not the last: not kept
+
+
+async def test_a_bridge_gets_continue_on_fail_once_and_what_follows_is_the_failover():
+    busy = {"bridge": {"variable_originate_disposition": "USER_BUSY"}}
+    text = 'route { bridge("sofia/gateway/a/1") bridge("sofia/gateway/b/1") playback("sorry.wav") }'
+    r = await route(text, {}, completions=busy)
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/a/1",
+                       "execute bridge sofia/gateway/b/1", "execute playback sorry.wav", END]
+    assert r.outcome.cause == "NORMAL_CLEARING"  # the last action was the playback
+
+
+@pytest.mark.parametrize("completion, cause", [
+    ({"variable_originate_disposition": "INVALID_GATEWAY"}, "INVALID_GATEWAY"),
+    ({"variable_originate_disposition": "NO_ANSWER"}, "NO_ANSWER"),
+    ({"variable_originate_disposition": "SUCCESS", "variable_bridge_hangup_cause": "USER_BUSY"},
+     "USER_BUSY"),
+    ({}, "NORMAL_CLEARING"),
+])
+async def test_a_bridge_as_the_last_action_ends_the_call_with_its_cause(completion, cause):
+    r = await route('route { bridge("sofia/gateway/gw/1") }', {}, completions={"bridge": completion})
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/gw/1",
+                       f"api uuid_kill UUID {cause}"]
+    assert r.outcome.cause == cause
+
+
+async def test_a_continue_on_fail_the_dialplan_set_is_left_as_it_is():
+    r = await route('route { bridge("sofia/gateway/gw/1") }', {"variable_continue_on_fail": "USER_BUSY"})
+    assert r.lines == ["execute bridge sofia/gateway/gw/1", END]
+
+
+@pytest.mark.parametrize("statement", [
+    'transfer("1000", "XML", "default")', 'deflect("sip:1@x")',
+    'execute("transfer", "1000 XML default")', 'api(f"uuid_transfer {uuid} 1000")',
+])
+async def test_a_call_that_left_is_not_hung_up_and_no_later_route_runs(statement):
+    r = await route(f'route a {{ answer() {statement} }}\nroute b {{ playback("b.wav") }}', {})
+    assert r.lines[0] == "api uuid_answer UUID" and len(r.lines) == 2
+    assert r.outcome.left and r.outcome.stopped and r.outcome.cause is None
+
+
+async def test_hangup_and_a_final_respond_end_the_call_themselves():
+    r = await route('route { hangup("USER_BUSY") }', {})
+    assert r.lines == ["api uuid_kill UUID USER_BUSY"] and r.outcome.cause == "USER_BUSY"
+    r = await route('route { respond(486) }', {})
+    assert r.lines == ["execute respond 486", "api uuid_kill UUID USER_BUSY"]
+    assert r.outcome.cause == "USER_BUSY"
+    r = await route('route { respond(183) playback("ring.wav") }', {})  # not final
+    assert r.lines == ["execute respond 183", "execute playback ring.wav", END]
+
+
+async def test_failover_false_is_freeswitchs_own_rule():
+    # no continue_on_fail from switchy: a failed bridge hangs the call up on FreeSWITCH
+    r = await route('route { bridge("sofia/gateway/gw/1", failover=false) playback("x.wav") }', {})
+    assert r.lines == ["execute bridge sofia/gateway/gw/1", "execute playback x.wav", END]
+    # after a bridge switchy let fail over, failover=false puts FreeSWITCH's rule back
+    text = 'route { bridge("sofia/gateway/a/1") bridge("sofia/gateway/b/1", failover=false) }'
+    r = await route(text, {})
+    assert r.lines == [FAILOVER, "execute bridge sofia/gateway/a/1",
+                       "api uuid_setvar UUID continue_on_fail false",
+                       "execute bridge sofia/gateway/b/1", END]
+
+
+async def test_a_failure_the_dialplans_own_continue_on_fail_let_through_ends_normally():
+    busy = {"bridge": {"variable_originate_disposition": "USER_BUSY"}}
+    r = await route('route { bridge("sofia/gateway/gw/1") }', {"variable_continue_on_fail": "true"},
+                    completions=busy)
+    assert r.lines == ["execute bridge sofia/gateway/gw/1", END]  # as an XML extension ends

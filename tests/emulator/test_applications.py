@@ -127,6 +127,7 @@ async def test_event_lock_holds_the_queue_until_the_app_ends(node, client):
 async def test_loops_repeat_with_one_application_uuid(node, client):
     node.config.file_durations["/one-second.wav"] = 1.0
     call = await node.place_call("5010", "1000")
+    await run(client, call, "answer")  # an unanswered call reports no PRIVATE_COMMAND
     completes = []
     client.add_handler("CHANNEL_EXECUTE_COMPLETE", completes.append)
     await client.subscribe("CHANNEL_EXECUTE_COMPLETE")
@@ -139,7 +140,7 @@ async def test_loops_repeat_with_one_application_uuid(node, client):
     # a run shorter than half a second ends the looping, as on FreeSWITCH
     short = await client.execute(call.uuid, "playback", "silence_stream://10", loops=3)
     await asyncio.wait_for(short, 5)
-    await call.wait_event_count("PRIVATE_COMMAND", 2)
+    await call.wait_event_count("PRIVATE_COMMAND", 3)
     assert call.played.count("silence_stream://10") == 1
 
 
@@ -194,8 +195,9 @@ async def test_recording(node, client):
 
 async def test_uuid_broadcast_plays_on_the_channel(node, client):
     call = await node.place_call("5015", "1000")
+    await run(client, call, "answer")
     assert await client.api(f"uuid_broadcast {call.uuid} /s/x.wav aleg") == "+OK Message sent\n"
-    await call.wait_event("PRIVATE_COMMAND")
+    await call.wait_event_count("PRIVATE_COMMAND", 2)
     assert call.played == ["/s/x.wav"] and call.parked
     assert await client.api("uuid_broadcast nope /s/x.wav") == "-ERR invalid uuid\n"
 
@@ -221,8 +223,12 @@ async def test_sleep_echo_break_and_park(node, client):
     assert not echo.done()
     assert await client.api(f"uuid_break {call.uuid}") == "+OK\n"
     await asyncio.wait_for(echo, 5)
+    # uuid_park on a parked call ends its park application and parks it again
+    # (park_on_parked_uuid_park): CHANNEL_UNPARK, then a second CHANNEL_PARK
     assert await client.api(f"uuid_park {call.uuid}") == "+OK\n"
-    assert call.parked and call.history.count("CHANNEL_PARK") == 1  # already parked
+    await call.wait_event_count("CHANNEL_PARK", 2)
+    assert call.parked and call.history[-1] == "CHANNEL_PARK"
+    assert call.history[-4:-1] == ["CHANNEL_UNPARK", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_STATE"]
 
 
 async def test_log_application_reaches_log_listeners(node, client):

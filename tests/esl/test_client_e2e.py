@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import pytest
@@ -227,3 +228,43 @@ async def test_bounded_queue_counts_what_it_drops(fs):
 async def _until(predicate, interval: float = 0.01) -> None:
     while not predicate():
         await asyncio.sleep(interval)
+
+
+@pytest.mark.emulator_only
+async def test_destroy_before_the_err_reply_leaves_no_unretrieved_future(fs):
+    """CHANNEL_DESTROY, then the -ERR reply to a sendmsg for that channel (seen 3 times in
+    40 on a real FreeSWITCH): the execution fails once, and nothing is left unretrieved.
+
+    The ordering is made, not hoped for: the sendmsg waits behind an ``api originate``
+    that the node answers only once its B leg is answered, and the call is destroyed
+    meanwhile, so its CHANNEL_DESTROY goes out before the sendmsg is even read."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        async with client_for(fs) as client, client_for(fs) as other:
+            await client.subscribe("CHANNEL_DESTROY", "CHANNEL_EXECUTE_COMPLETE")
+            order: list[str] = []
+            call = await fs.node.place_call("5100")
+            client.add_handler("CHANNEL_DESTROY",
+                               lambda e: order.append("destroy") if e.uuid == call.uuid else None)
+            blocking = asyncio.ensure_future(client.api("originate loopback/5200/switchy &park()"))
+            await other.subscribe("CHANNEL_PARK")
+            b_leg = await wait_for_event(other, "CHANNEL_PARK",
+                                         **{"Caller-Destination-Number": "5200"})
+            pending = asyncio.ensure_future(client.execute(call.uuid, "playback", "/x.wav"))
+            call.remote_hangup()
+            await call.wait_destroyed()
+            assert await other.api(f"uuid_answer {b_leg.uuid}") == "+OK\n"
+            assert (await blocking).startswith("+OK ")
+            with pytest.raises(CommandError, match="invalid session id"):
+                await pending
+            order.append("-ERR")
+            assert order == ["destroy", "-ERR"]  # the ordering of the bug, on the wire
+            del pending
+            gc.collect()
+            await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(previous)
+    assert [c.get("message") for c in reported] == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,7 +42,13 @@ def test_one_byte_at_a_time():
         "sipp_inbound_call_myevents_uuid_json_linger"]
 
 
-@given(st.text(min_size=1, max_size=30), st.integers(0, 200))
+# FreeSWITCH's switch_url_encode leaves a '%' already followed by two uppercase hex digits
+# as it is, so such text does not survive a round trip (next test); splitting is the
+# subject here.
+_ROUND_TRIPS = st.text(min_size=1, max_size=30).filter(lambda t: re.search("%[0-9A-F]{2}", t) is None)
+
+
+@given(_ROUND_TRIPS, st.integers(0, 200))
 def test_split_inside_multibyte_characters(text, cut_seed):
     body = "résumé ☎ " + text
     event = Event([("Event-Name", "BACKGROUND_JOB"), ("Job-Command", "status"),
@@ -53,6 +61,11 @@ def test_split_inside_multibyte_characters(text, cut_seed):
     decoded = Event.from_plain(frames[1].body)
     assert decoded.body == body
     assert decoded["Caller-ID-Name"] == "Zoë ☎ " + text
+
+
+def test_text_that_looks_encoded_is_left_as_freeswitch_leaves_it():
+    event = Event([("Event-Name", "CUSTOM"), ("Caller-ID-Name", "100%25 %00")])
+    assert b"Caller-ID-Name: 100%25%20%00\n" in event_frame(event)
 
 
 def test_many_frames_in_one_read():

@@ -19,10 +19,14 @@ async def test_a_simulated_call_gives_the_path_and_the_exact_commands():
     result = await simulate(analysed(TEXT), {"Caller-Destination-Number": "0114412"})
     labels = [step["label"] for step in result["path"]]
     assert 'route intl "00(.*)|011(.*)"' in labels and "respond(response)" in labels
-    assert [(c["kind"], c["text"]) for c in result["commands"]] == [("execute", "respond 407")]
+    zero = "00000000-0000-4000-8000-000000000000"
+    # a final respond ends the call: hung up with its cause if it is still there after
+    assert [(c["kind"], c["text"]) for c in result["commands"]] == [
+        ("execute", "respond 407"), ("api", f"uuid_kill {zero} CALL_REJECTED")]
     assert "execute-app-name: respond\nexecute-app-arg: 407\n" in result["commands"][0]["wire"]
     assert result["outcome"] == {"result": "routed", "dialplan": "default", "routes": ["intl"],
-                                 "stopped": True, "cause": None, "error": None}
+                                 "stopped": True, "left": False, "kept": False,
+                                 "cause": "CALL_REJECTED", "error": None}
     assert "outcome: routed; routes matched: intl; stopped" in result["text"]
     respond = next(s for s in result["path"] if s["label"] == "respond(response)")
     assert (respond["line"], respond["column"]) == (2, 19)
@@ -32,7 +36,8 @@ async def test_the_time_of_the_call_can_be_given():
     day = await simulate(analysed(TEXT), {"Caller-Destination-Number": "500"}, {"at": "2024-12-24T09:00"})
     night = await simulate(analysed(TEXT), {"Caller-Destination-Number": "500"}, {"at": "2024-12-24T23:00"})
     zero = "00000000-0000-4000-8000-000000000000"
-    assert [c["text"] for c in day["commands"]] == [f"uuid_answer {zero}"]
+    assert [c["text"] for c in day["commands"]] == [f"uuid_answer {zero}",
+                                                    f"uuid_kill {zero} NORMAL_CLEARING"]
     assert [c["text"] for c in night["commands"]] == [f"uuid_kill {zero} USER_BUSY"]
 
 

@@ -210,9 +210,10 @@ async def test_simulate_command(client: LanguageClient):
     uri = await s.open("sim.swr", HANDLER + 'route intl "011(.*)" -> bridge2dest(response="407")\n')
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="switchy.server.simulate", arguments=[uri, {"Caller-Destination-Number": "01144"}]))
-    assert [c["text"] for c in result["commands"]] == ["respond 407"]
+    assert [c["text"].split()[0] for c in result["commands"]] == ["respond", "uuid_kill"]
     assert result["outcome"]["routes"] == ["intl"]
-    assert "1 ESL command would be sent" in result["text"]
+    assert result["outcome"]["cause"] == "CALL_REJECTED"
+    assert "2 ESL commands would be sent" in result["text"]
 
 
 async def test_render_graph_command(client: LanguageClient):

@@ -31,7 +31,8 @@ def hover(needle, inside=1):
 
 def test_action_docs_come_from_the_action_table():
     text, span = hover("bridge(profile")
-    assert text.startswith("```swr\nbridge(dest_url=none, profile=none, gateway=none, proxy=none, params=none)\n```")
+    assert text.startswith("```swr\nbridge(dest_url=none, profile=none, gateway=none, proxy=none, "
+                           "params=none, failover=true)\n```")
     assert "Connect the call to another destination" in text
     assert "- `gateway` (text) = `none`: Dial through this gateway" in text
     assert TEXT[span.start:span.end] == "bridge"

@@ -292,7 +292,8 @@ def test_trace_highlights_the_walked_path_only(router):
     for _, _, e in pic.visible_edges():
         assert ("traced" in e.classes) == (e.attrs.get("color") == drawer.TRACE_COLOR)
     # the walk is the one `switchy simulate` takes: every step's node is highlighted
-    walked = {f"swr-{s.node}" for s in result.outcome.steps}
+    walked = {f"swr-{s.node}" for s in result.outcome.steps if s.node >= 0}  # (not the end
+    assert result.outcome.steps[-1].note.startswith("routing is over")  # of routing: no node)
     lit = {n.attrs["id"] for n in pic.nodes.values() if n.classes & {"traced", "tried"}}
     assert lit == walked
 

@@ -46,8 +46,8 @@ async def test_proxier_bridges_every_inbound_call_on_its_own_node(cluster):
         for call in calls:
             await call.wait_bridged(timeout=5)
         for node, call in zip(cluster.nodes, calls, strict=True):
-            assert sent_to(node, call.uuid) == ["execute bridge sofia/external/${sip_req_uri}"]
-            # FreeSWITCH expands ${sip_req_uri} before dialing
+            # the caller's Request-URI, sent literally (not ${sip_req_uri}: issue 12)
+            assert sent_to(node, call.uuid) == ["execute bridge sofia/external/2001@10.0.0.1:5060"]
             assert call.bridged_to == "sofia/external/2001@10.0.0.1:5060"
             # A call is controlled only through the node that carries it.
             others = [n for n in cluster.nodes if n is not node]

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from switchy import CommandFailed, event_callback
+from switchy.apps import AppManager
 from switchy.apps.routers import Router
 from switchy.esl import InboundClient
 from tests.support.service_cluster import sent_to, serving
@@ -126,14 +127,15 @@ async def test_failed_command_raises_naming_call_and_command(cluster):
     async def route(sess, match, router):
         await sess.hangup()
         try:
-            await sess.park()
+            await sess.send_dtmf("1")
         except CommandFailed as exc:
             errors.append(str(exc))
 
     async with serving(cluster, (router, {})):
         call = await cluster.nodes[0].place_call("100")
         await until(lambda: errors)
-        assert errors == [f"call {call.uuid}: uuid_park {call.uuid} failed: -ERR No such channel!"]
+        assert errors == [f"call {call.uuid}: uuid_send_dtmf {call.uuid} 1 failed: "
+                          "-ERR Cannot locate session!"]
 
 
 async def test_a_route_that_raises_hangs_up_its_call_and_others_go_on(cluster, caplog):
@@ -278,3 +280,27 @@ async def test_a_call_parked_again_and_again_is_stopped(cluster, caplog):
         assert await call.wait_hangup(timeout=10) == "EXCHANGE_ROUTING_ERROR"
         assert len(call.transfers) == 3
         assert f"[{call.uuid}] parked 4 times; hanging up with EXCHANGE_ROUTING_ERROR" in caplog.text
+
+
+async def test_a_call_transferred_into_an_apps_context_is_that_apps_when_it_parks(cluster):
+    app = Recorder()  # context "switchy" only
+    async with serving(cluster, (app, {"app_id": "switchy", "header": "Caller-Context"})):
+        node = cluster.nodes[0]
+        call = await node.place_call("100", context="public")  # no app's: left alone
+        async with InboundClient(node.host, node.port, node.password) as client:
+            assert await client.api(f"uuid_transfer {call.uuid} 200 XML switchy") == "+OK\n"
+        await until(lambda: app.parked)
+        assert [s.uuid for s in app.parked] == [call.uuid]
+        assert app.parked[0].app_id == "switchy" and app.parked[0]["Caller-Context"] == "switchy"
+
+
+def test_the_catch_all_is_an_app_loaded_under_default_without_a_header():
+    apps = AppManager()
+    apps.load_app(Recorder(), app_id="default", header="Caller-Context")  # context "default" only
+    apps.load_app(Recorder(), app_id="switchy", header="Caller-Context")
+    headers = {"Caller-Context": "public"}
+    assert apps.choose(headers.get) is None  # no app's call
+    assert apps.choose({"Caller-Context": "default"}.get) == "default"
+    apps.load_app(Recorder(), app_id="default")  # the explicit catch-all
+    assert apps.choose(headers.get) == "default"
+    assert apps.choose({"Caller-Context": "switchy"}.get) == "switchy"

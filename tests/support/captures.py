@@ -202,6 +202,20 @@ def by_channel(frames: list[Seen]) -> list[list[Seen]]:
     return list(channels.values())
 
 
+def value_differences(mine: list[Seen], real: list[Seen], keys: tuple[str, ...]) -> list[str]:
+    """Per channel, event by event: where a header of ``keys`` that FreeSWITCH sent has
+    another value (or is missing). Use it once ``channel_differences`` found none."""
+    problems = []
+    for n, (a, b) in enumerate(zip(by_channel(mine), by_channel(real), strict=False)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            ours, theirs = x.values, y.values
+            for key in keys:
+                if key in theirs and ours.get(key) != theirs[key]:
+                    problems.append(f"channel {n} #{i} {y.label} {key}: "
+                                    f"{ours.get(key)!r} where FreeSWITCH sent {theirs[key]!r}")
+    return problems
+
+
 def channel_differences(mine: list[Seen], real: list[Seen], *,
                         variables: str = "order") -> list[str]:
     """Per channel: the same events in the same order, with the same header names.

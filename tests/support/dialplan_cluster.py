@@ -1,21 +1,27 @@
-"""A .swr dialplan served to an emulated cluster, and what each node received."""
+"""A .swr dialplan served to an emulated cluster, and what each node received.
+
+``MODE`` says how: ``inbound`` (a Service connected to every node) or ``outbound`` (an
+OutboundService the nodes hand every call to with their ``socket`` application); the
+same tests run in both."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from switchy import Service
+from switchy import OutboundService, Service
 from switchy.dialplan.runtime.app import DialplanApp
 from switchy.dialplan.runtime.engine import RoutingOutcome
 from switchy.emulator import Channel, EmulatedCluster, EmulatedNode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+MODE: contextvars.ContextVar[str] = contextvars.ContextVar("MODE", default="inbound")
 
 
 def sent_to(node: EmulatedNode, uuid: str) -> list[str]:
@@ -48,6 +54,8 @@ class Harness:
         self.app = app
         self.outcomes: dict[str, list[RoutingOutcome]] = defaultdict(list)
         self.changed = asyncio.Event()
+        # what an originated leg runs to be routed: park (inbound) or the socket application
+        self.park_app: tuple[str, str] = ("park", "")
         app.on_outcome = self._routed
 
     def _routed(self, sess: Any, outcome: RoutingOutcome) -> None:
@@ -90,6 +98,20 @@ async def serving(cluster: EmulatedCluster, *paths: str | Path, **app_options: A
     """A Service on every node of ``cluster`` running the dialplan in ``paths``."""
     app = DialplanApp([EXAMPLES / p if not Path(p).is_absolute() else p for p in paths], **app_options)
     harness = Harness(cluster, app)
+    if MODE.get() == "outbound":
+        listener = OutboundService(("127.0.0.1", 0))
+        listener.apps.load_app(app, app_id="default")
+        await listener.start()
+        for node in cluster.nodes:
+            node.config.outbound = (listener.address,)
+        harness.park_app = ("socket", f"{listener.address} async full")
+        try:
+            yield harness
+        finally:
+            for node in cluster.nodes:
+                node.config.outbound = None
+            await listener.stop(0)
+        return
     service = Service(cluster.hosts, password=cluster.nodes[0].password)
     service.apps.load_app(app, app_id="default")
     await service.start(wait=5)

@@ -22,7 +22,10 @@ class Proxier:
     @event_callback("CHANNEL_PARK")
     def on_park(self, sess):
         if sess.is_inbound():
-            sess.bridge(dest_url="${sip_req_uri}")
+            # The seed wrote dest_url="${sip_req_uri}": switchy sends plain text literally
+            # (an expansion meant for FreeSWITCH is marked with raw()), and that one would
+            # hand the caller's Request-URI to FreeSWITCH's expansion; the header is safe.
+            sess.bridge(dest_url=sess["variable_sip_req_uri"])
 
 
 def block_international(router_class: type[Router] = Router, **options: Any) -> Router:

@@ -28,9 +28,9 @@ def graph_of(text: str, index_threshold: int | None = INDEX_THRESHOLD, file: str
 
 
 async def route(text_or_graph, headers: dict[str, str] | None = None, *, runtime: Runtime | None = None,
-                **runtime_options) -> Result:
+                completions: dict[str, dict[str, str]] | None = None, **runtime_options) -> Result:
     graph = graph_of(text_or_graph) if isinstance(text_or_graph, str) else text_or_graph
-    controller = RecordingController()
+    controller = RecordingController(completions=completions)
     sess = simulated_session(headers or {}, controller)
     rt = runtime or Runtime(graph, **runtime_options)
     outcome = await rt.route(sess, trace=True)

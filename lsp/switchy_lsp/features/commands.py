@@ -18,7 +18,8 @@ and open included files included) and use switchy's own compiler, runtime and re
       "file", "line", "column"}`` each (``file``/``line``/``column`` may be None);
     - ``commands``: the ESL commands FreeSWITCH would receive, ``{"kind": "api" |
       "execute", "text": the readable form, "wire": the exact bytes as text}``;
-    - ``outcome``: ``{"result", "dialplan", "routes", "stopped", "cause", "error"}``;
+    - ``outcome``: ``{"result", "dialplan", "routes", "stopped", "left", "kept", "cause",
+      "error"}``;
     - ``text``: the whole trace as ``switchy simulate`` prints it.
 
     ``options`` may hold ``"at"`` (the call's time, ``2024-12-24T09:00``) and ``"seed"``
@@ -101,6 +102,7 @@ async def simulate(analysis: Analysis, headers: Any, options: Any = None) -> dic
                       "wire": c.wire.decode("utf-8", "surrogateescape")} for c in sent],
         "outcome": {"result": outcome.result, "dialplan": outcome.dialplan,
                     "routes": list(outcome.routes), "stopped": outcome.stopped,
+                    "left": outcome.left, "kept": outcome.kept,
                     "cause": outcome.cause, "error": outcome.error},
         "text": out.getvalue(),
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from switchy.dialplan import ast
+from switchy.dialplan.frontend.loader import read_source
 from switchy_lsp.analysis import Analysis, analyse, file_for, uri_for
 from switchy_lsp.resolve import Target, resolve
 from switchy_lsp.server import SwitchyLanguageServer
@@ -175,7 +176,7 @@ def workspace_analyses(ls: SwitchyLanguageServer, uri: str, mention: str | None)
             continue
         seen.add(path)
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            text = read_source(Path(path))  # regular, size-limited files only
         except OSError:
             continue
         if mention is not None and mention not in text:

@@ -28,6 +28,7 @@ from switchy.dialplan.language import (
     route_field,
     route_head,
 )
+from switchy.expansion import caller_variable, variables_named
 from switchy.routing import NO_ROUTE_CAUSE
 
 _SHADOW_BUDGET = 3000  # automaton comparisons per dialplan before shadow checks give up
@@ -608,6 +609,12 @@ class Checker:
             return 0, set()
         if compiled is None:
             return 0, set()
+        if patterns.nested_quantifier(s.value) is not None:
+            runs_on = "RE2 runs it in linear time" if patterns.engine(s.value) == "re2" else \
+                f"it runs with a {patterns.MATCH_TIMEOUT * 1000:g} ms limit per match"
+            self.emit("SWR331", "nested quantifiers (a repeat inside a repeat, like (a+)+): a "
+                      f"backtracking engine takes exponential time on a long caller value; {runs_on}, "
+                      "but prefer one quantifier, e.g. (a+)+ → a+", s.span)
         return compiled.groups, set(compiled.groupindex)
 
     def offset_in_string(self, s: ast.Str, offset: int) -> ast.Span:
@@ -633,14 +640,27 @@ class Checker:
                       self.offset_in_string(s, offset))
         if regex:
             return
+        for offset, name in variables_named(s.value):
+            self.caller_passthrough(name, self.offset_in_string(s, offset))
         for offset, text in capture_like(s.value):
             inner = text.strip("${}")
             self.emit("SWR305", f"{text} in a plain string is sent to FreeSWITCH as is; to "
                       f"insert capture {inner} write an f-string: f\"...{{${inner}}}...\"",
                       self.offset_in_string(s, offset))
 
+    def caller_passthrough(self, name: str, span: ast.Span) -> None:
+        header = caller_variable(name)
+        if header is None:
+            return
+        self.emit("SWR330", f"${{{name}}} is the caller's text, and FreeSWITCH expands it again when "
+                  f"it reads it (a caller named ${{system(...)}} runs a command); interpolate "
+                  f"it instead, so switchy sends it literally: f\"...{{{header}}}...\"", span)
+
     def fstring_text(self, e: ast.FStr) -> None:
         for part in e.parts:
+            if isinstance(part, ast.Passthrough):
+                for _, name in variables_named(part.text):
+                    self.caller_passthrough(name, e.span)
             if isinstance(part, str):
                 for _, text in capture_like(part):
                     inner = text.strip("${}")

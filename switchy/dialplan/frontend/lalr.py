@@ -44,6 +44,14 @@ class Bail(Exception):
     """The fast loop met text the grammar does not accept: parse with recovery instead."""
 
 
+class TooDeep(Exception):
+    """The text nests deeper than switchy follows (later stages recurse on the tree)."""
+
+
+MAX_DEPTH = 250  # brackets and blocks deep; the fast loop counts symbols on its stack
+_MAX_STACK = 4 * 4 * MAX_DEPTH  # four entries per symbol, a few symbols per level
+
+
 class Reduction:
     """What the parser does when it reduces one grammar rule: which children the rule
     keeps (Lark's child filter), and what it makes of them."""
@@ -406,6 +414,8 @@ def parse(text: str, start: str, builder: ToAst, comments: list | None = None):
                     raise Bail
                 state = action
                 stack += (state, token, pos, stop)
+                if len(stack) > _MAX_STACK:
+                    raise TooDeep
                 break
             if action.passthrough:  # only the state changes, maybe over several rules
                 key = (stack[-8], state, type_)

@@ -8,7 +8,9 @@ Items keep file order, an include standing where it is written.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +55,59 @@ Reader = Callable[[Path], str]
 Parse = Callable[[str, str], ParseResult]
 
 
-def read_text(path: Path) -> str:
-    """A file's text as the loader reads it."""
-    return path.read_text(encoding="utf-8", errors="replace")
+#: The largest .swr file read (bytes); ``SWITCHY_MAX_SOURCE_BYTES`` changes it.
+MAX_SOURCE_BYTES = int(os.environ.get("SWITCHY_MAX_SOURCE_BYTES", 4 * 1024 * 1024))
+
+
+class SourceError(OSError):
+    """A dialplan path that is not a readable, regular, small enough file."""
+
+
+def read_source(path: Path, limit: int | None = None, *, strict: bool = False) -> str:
+    """A .swr file's text, read only if it is a regular file of at most ``limit`` bytes.
+
+    A FIFO would block forever, ``/dev/zero`` never ends, a symlink loop never resolves:
+    each is refused with a message that names the file, never its content. The file is
+    opened without blocking and checked on the open descriptor, so it cannot be swapped
+    for something else between the check and the read.
+    """
+    limit = MAX_SOURCE_BYTES if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError(errno.ELOOP, "a symbolic link loop (too many levels of links)") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a named pipe (FIFO)"
+                    if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                    or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode)
+                    else "not a regular file")
+            raise SourceError(errno.EINVAL, f"{kind}, not a regular file")
+        if info.st_size > limit:
+            raise SourceError(errno.EFBIG, f"{info.st_size:,} bytes, more than the {limit:,}-byte limit "
+                                           "(SWITCHY_MAX_SOURCE_BYTES)")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew while being read
+        raise SourceError(errno.EFBIG, f"more than the {limit:,}-byte limit (SWITCHY_MAX_SOURCE_BYTES)")
+    if strict:  # a tool that writes the file back must not replace what it cannot read
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(errno.EILSEQ, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                                            f"{exc.start})") from None
+    return data.decode("utf-8", errors="replace")
+
+
+def _read(path: Path) -> str:
+    return read_source(path)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -101,7 +153,7 @@ class _Loader:
     def key(self, path: Path) -> str:
         try:
             return str(path.resolve())
-        except OSError:
+        except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13
             return str(path)
 
     def load_file(self, path: Path, display: str, included_from: ast.Include | None = None):
@@ -116,6 +168,13 @@ class _Loader:
         if display in self.overrides:
             text = self.overrides[display]
         else:
+            if included_from is not None and path.suffix != ".swr":
+                # an include names dialplan files only: /etc/passwd is never read, and so
+                # never quoted back in a syntax error
+                self.program.diagnostics.append(dg.make(
+                    "SWR210", f"cannot include {included_from.path.value!r}: only .swr files can be "
+                    "included", included_from.path.span))
+                return
             try:
                 text = self.reader(path)
             except OSError as exc:
@@ -167,7 +226,7 @@ def _tidy(path: str) -> str:
     return str(Path(path)) if path else path
 
 
-def load(paths: Iterable[str | Path], reader: Reader = read_text,
+def load(paths: Iterable[str | Path], reader: Reader = _read,
          overrides: dict[str, str] | None = None, parse_file: Parse = parse) -> Program:
     """Load files and directories (and their includes) into one program. Never raises."""
     loader = _Loader(reader, overrides or {}, parse_file)
@@ -176,7 +235,7 @@ def load(paths: Iterable[str | Path], reader: Reader = read_text,
     return loader.finish()
 
 
-def load_text(text: str, file: str = "<string>", reader: Reader = read_text,
+def load_text(text: str, file: str = "<string>", reader: Reader = _read,
               parse_file: Parse = parse) -> Program:
     """Load one dialplan given as text; includes resolve next to ``file`` (if a path)."""
     loader = _Loader(reader, {}, parse_file)

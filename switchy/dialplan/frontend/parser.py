@@ -8,6 +8,7 @@ build the AST during the parse (``transform.ToAst``), from ``grammar/swr.lark``.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 from lark import Token
@@ -57,7 +58,11 @@ def parse(text: str, file: str = "<string>") -> ParseResult:
     fexpr = functools.partial(_parse_fstring_expr, file=file)
     comment_offsets: list[tuple[int, int]] = []
     with collector_paused():
-        outcome, builder, fast = _parse(text, file, "start", fexpr, comments=comment_offsets)
+        try:
+            outcome, builder, fast = _parse(text, file, "start", fexpr, comments=comment_offsets)
+        except lalr.TooDeep:
+            return ParseResult(ast.Module([], span=ast.Span(file, 1, 1, 1, 1, 0, 0)),
+                               [too_deep(text, file)], find_comments(text, file), text, True)
     if not fast or lalr.tables() is None:
         comments = find_comments(text, file)
     else:  # the fast loop saw every comment
@@ -89,11 +94,43 @@ def _parse(text: str, file: str, start: str, fexpr=None, span_of=None,
         return Recovered(tree, clean_end=True), builder, True
     except lalr.Bail:
         pass
+    if deepest(text) > lalr.MAX_DEPTH:  # (the fast loop counts its stack instead)
+        raise lalr.TooDeep
     builder = ToAst(file, text, fexpr)  # forget what the failed attempt collected
     outcome = RecoveringParse(lalr.AstParser(lark_parser(), builder), _vocabulary(), text,
                               file, start, span_of=span_of).run()
     outcome.tree = lalr.unwrap(outcome.tree)
     return outcome, builder, False
+
+
+_LITERALS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#[^\n]*')
+MAX_NESTING = 100  # what the docs promise to follow; far deeper is refused (lalr.MAX_DEPTH)
+
+
+def _bracket_depths(text: str):
+    blank = _LITERALS.sub(lambda m: " " * len(m.group(0)), text)
+    depth = 0
+    for m in re.finditer(r"[\[\](){}]", blank):
+        depth += 1 if m.group(0) in "([{" else -1
+        yield depth, m.start()
+
+
+def deepest(text: str) -> int:
+    """How deep the brackets and blocks of ``text`` nest (strings and comments aside)."""
+    return max((d for d, _ in _bracket_depths(text)), default=0)
+
+
+def too_deep(text: str, file: str) -> dg.Diagnostic:
+    """A file nested too deeply to read, pointing at its deepest bracket."""
+    most = where = 0
+    for depth, at in _bracket_depths(text):
+        if depth > most:
+            most, where = depth, at
+    line = text.count("\n", 0, where) + 1
+    column = where - (text.rfind("\n", 0, where) + 1) + 1
+    return dg.make("SWR101", f"nested {most} levels deep here: more than switchy can follow "
+                   f"(keep brackets and blocks under {MAX_NESTING} levels)",
+                   ast.Span(file, line, column, line, column + 1, where, where + 1))
 
 
 def expected_next(text: str) -> set[str]:

@@ -12,6 +12,14 @@ rejected it, no route matched (hung up ``NO_ROUTE_DESTINATION``), or an error hu
 (``NORMAL_TEMPORARY_FAILURE``, as the Python Router does). A command refused because
 the channel is already gone ends the routing quietly.
 
+When the routes are done (a ``hunt`` dialplan's queued actions sent) and the call is
+still parked under switchy's control, it is hung up the way FreeSWITCH ends an XML
+extension (the rules are in ``language``): with ``NORMAL_CLEARING``, or the cause of the
+bridge that was the last action — unless that last action was ``park()``, or the call
+left (a transfer, a deflect) or is gone. Before a call's first ``bridge`` the runtime
+sets ``continue_on_fail``, so a failed bridge returns and the statements after it are
+the failover.
+
 The Python escape hatch calls ``f(sess, match, router, **kwargs)`` with this Runtime as
 ``router`` (it has ``StopRouting``, ``now()`` and ``rng`` like the Python Router); a
 plain function runs in a worker thread so that one that blocks costs only its call.
@@ -33,20 +41,27 @@ from typing import Any
 
 import networkx as nx
 
+from switchy.causes import final_response, sip_to_cause
 from switchy.dialplan import ast, patterns, timeofday
-from switchy.dialplan.actions import ACTIONS, REQUIRED, bind
+from switchy.dialplan.actions import ACTIONS, REQUIRED, Action, bind
 from switchy.dialplan.graph.kinds import ROUTE_BOUNDARY, Edge, Kind, Role
-from switchy.dialplan.language import DEFAULT_DIALPLAN
+from switchy.dialplan.language import (
+    BRIDGE,
+    DEFAULT_DIALPLAN,
+    END_OF_ROUTING_CAUSE,
+    FAILOVER_VARIABLE,
+    KEEPS_THE_CALL,
+    bridge_cause,
+)
 from switchy.dialplan.runtime.evaluator import MISSING, EvalError, as_text, evaluate, truthy
-from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, Result, StopRouting
-from switchy.session import CommandFailed, Session
+from switchy.expansion import UnsafeArgument, join, raw
+from switchy.routing import ERROR_CAUSE, NO_ROUTE_CAUSE, PATTERN_TIMEOUT_CAUSE, Result, StopRouting
+from switchy.session import CommandFailed, Session, printable
 from switchy.workers import Workers
 
 log = logging.getLogger("switchy.dialplan")
 
-END_CAUSE = "NORMAL_CLEARING"  # a `hunt` dialplan's queued actions ran out, as in XML
 MAX_DEPTH = 64  # handler calls nested deeper than this are an error (the checker forbids cycles)
-_ENDS_ROUTING = frozenset({"transfer", "deflect"})  # the call leaves switchy's routing
 
 
 @dataclass
@@ -72,6 +87,9 @@ class RoutingOutcome:
     cause: str | None = None
     stopped: bool = False
     gone: bool = False  # the channel went away while it was being routed
+    left: bool = False  # a transfer or deflect sent the call away from switchy's park
+    kept: bool = False  # park() was the last action: the call stays parked
+    hung_up_at_end: bool = False  # routing was over with the call still parked: hung up
     error: str | None = None
     steps: list[Step] = field(default_factory=list)
     # Traced calls only: the wall-clock time the call's time tests read, and the zone it
@@ -85,6 +103,10 @@ class RoutingOutcome:
         line = f"{self.result}; routes matched: {', '.join(self.routes) or 'none'}"
         if self.stopped:
             line += "; stopped"
+        if self.left:
+            line += "; the call left switchy's routing"
+        if self.kept:
+            line += "; kept parked"
         if self.cause:
             line += f"; hangup cause {self.cause}"
         if self.error:
@@ -201,10 +223,15 @@ class _CallRun:
         self.last_match: re.Match | None = None
         self.route_title: str | None = None
         self.hunt = False  # a `hunt` dialplan: actions are queued until every route was tried
-        self.queue: list[tuple[int, dict, Callable[[], Any]]] = []
+        self.queue: list[tuple[int, dict, Action, dict[str, Any], Callable[[], Any]]] = []
         self.overrides: dict[str, str] = {}  # headers an execute_extension routes with
         self.nested = 0  # execute_extension depth
-        self.left = False  # a transfer/deflect was sent: the call has left switchy's routing
+        self.left = False  # a command sent the call away from switchy's park (read when sent)
+        self.parks = sess.parks  # a new CHANNEL_PARK means a new routing has the call
+        self.keep = False  # the last action was park()
+        self.ended_by_us = False  # a hangup (or a final respond) was sent
+        self.failover: bool | None = None  # what switchy set continue_on_fail to (None: nothing)
+        self.last_bridge_cause: str | None = None  # the last action was a bridge that ended so
         self.handlers = {
             Kind.SELECT: self._select, Kind.DIALPLAN: self._dialplan, Kind.GUARD: self._guard,
             Kind.REJECT: self._reject, Kind.TABLE: self._table, Kind.MATCH: self._match,
@@ -226,32 +253,65 @@ class _CallRun:
                 self.step("stopped by Python (StopRouting)")
             if self.hunt:
                 await self.flush()
+            await self.finish()
         except CommandFailed as exc:
             if self.channel_gone(exc):
                 out.gone = True
                 self.step(f"the call is gone: {exc}")
             else:
                 await self.fail(str(exc))
+        except UnsafeArgument as exc:  # a call's value that cannot be sent literally
+            await self.fail(str(exc), cause=exc.cause)
+        except patterns.PatternTimeout as exc:  # a hostile value against a backtracking pattern
+            await self.fail(str(exc), cause=PATTERN_TIMEOUT_CAUSE)
         except (EvalError, ValueError, TypeError, LookupError, TimeoutError) as exc:
             await self.fail(_describe(exc))
         except Exception as exc:  # a Python function's own bug: the call still ends cleanly
             self.sess.log.error("dialplan error", exc_info=True)
             await self.fail(_describe(exc))
 
+    async def finish(self) -> None:
+        """The routes are done: a call still parked under switchy's control is hung up,
+        as FreeSWITCH ends an extension (see ``language.END_OF_ROUTING_CAUSE``)."""
+        out, sess = self.outcome, self.sess
+        if out.result is not Result.ROUTED:
+            return
+        if self.has_left():
+            out.left = out.stopped = True
+            self.step("the call left switchy's routing")
+            return
+        if self.keep:
+            out.kept = True
+            self.step("park() was the last action: the call stays parked")
+            return
+        if self.ended_by_us or sess.hungup:
+            return
+        cause = self.last_bridge_cause or END_OF_ROUTING_CAUSE
+        out.cause, out.hung_up_at_end = cause, True
+        self.node, self.attrs = -1, {}
+        self.step(f"routing is over: hang up {cause}")
+        await sess.hangup(cause)
+
+    def has_left(self) -> bool:
+        """The call left switchy's routing: a command sent it away, or it parked again
+        (and a new routing has it)."""
+        return self.left or self.sess.moved or self.sess.parks != self.parks
+
     def channel_gone(self, exc: Exception) -> bool:
         message = str(exc)
         return self.sess.hungup or "No such channel" in message or "invalid session" in message
 
-    async def fail(self, message: str) -> None:
+    async def fail(self, message: str, cause: str | None = None) -> None:
         out = self.outcome
         where = self.attrs.get("span")
-        out.result, out.error, out.cause = Result.ERROR, message, self.rt.error_cause
-        self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, message,
-                            f" (at {where})" if where else "", self.rt.error_cause)
-        self.step(f"error: {message}; hang up {self.rt.error_cause}")
+        cause = cause or self.rt.error_cause
+        out.result, out.error, out.cause = Result.ERROR, message, cause
+        self.sess.log.error("dialplan %s: %s%s; hanging up with %s", out.dialplan, printable(message),
+                            f" (at {where})" if where else "", cause)
+        self.step(f"error: {message}; hang up {cause}")
         if not self.sess.hungup:
             with contextlib.suppress(CommandFailed):
-                await self.sess.hangup(self.rt.error_cause)
+                await self.sess.hangup(cause)
 
     async def walk(self, start: int, *, one_route: bool) -> None:
         """Follow edges from ``start``; with ``one_route``, return at the next route."""
@@ -444,9 +504,10 @@ class _CallRun:
         positional, keywords = await self.arguments(attrs["args"])
         result = await self.rt.call_python(attrs["ref"], self.sess, self.current_match(),
                                            positional, dict(keywords))
-        if result is True:
+        if result is True or self.has_left():
             self.outcome.stopped = True
-            self.step("returned True: no further routes")
+            self.step("returned True: no further routes" if result is True
+                      else "the call left switchy's routing")
             return None
         self.step()
         return self.edges[node][Edge.NEXT]
@@ -466,8 +527,8 @@ class _CallRun:
                 value = p.default
             values[p.name] = None if value is None else p.type.coerce(value)
         sess = self.sess
-        if action.kind == "log":
-            getattr(sess.log, values["level"])("%s", values["message"])
+        if action.kind == "log":  # a caller's line breaks must not forge log lines
+            getattr(sess.log, values["level"])("%s", printable(values["message"]))
             self.step(f"log {values['level']}: {values['message']}")
             return self.edges[node][Edge.NEXT]
         if action.kind == "mapping":
@@ -479,55 +540,81 @@ class _CallRun:
             def send() -> Any:
                 return self.rehunt(values["extension"], values["context"])
         else:
+            sent = {p.name: values[p.name] for p in action.params if not p.runtime}
+
             def send() -> Any:
-                return getattr(sess, action.method)(**values)
+                return getattr(sess, action.method)(**sent)
         if self.hunt and not attrs.get("inline"):
-            self.queue.append((node, attrs, send))
+            self.queue.append((node, attrs, action, values, send))
             self.step("queued: sent after the last route")
             return self.edges[node]["next"]
-        self.step("the call leaves switchy's routing" if action.name in _ENDS_ROUTING else "")
-        await send()
-        if action.name in _ENDS_ROUTING or self.left:
-            self.left = True
+        if await self.perform(action, values, send):
             self.outcome.stopped = True
             return None
         return self.edges[node][Edge.NEXT]
 
+    async def perform(self, action: Action, values: dict[str, Any],
+                      send: Callable[[], Any], note: str = "") -> bool:
+        """Send one action and await FreeSWITCH's confirmation; True when the call has
+        left switchy's routing. What the end of routing needs to know is noted here:
+        whether it was park(), a bridge (and its cause), a hangup."""
+        sess = self.sess
+        if action.name == BRIDGE and not self.ended_by_us:  # (else refused anyway)
+            await self.set_failover(values["failover"])
+        command = send()
+        self.left = self.left or sess.moved  # read when sent: a new park resets it
+        self.step("; ".join(filter(None, [note, "the call leaves switchy's routing"
+                                          if self.left else ""])))
+        result = await command
+        if action.kind == "rehunt":  # its own actions said how the call stands
+            return self.has_left()
+        self.keep = action.name == KEEPS_THE_CALL
+        self.last_bridge_cause = bridge_cause(result, failover=bool(self.failover)) \
+            if action.name == BRIDGE else None
+        final = final_response(values["code"]) if action.name == "respond" else None
+        if action.name == "hangup" or final is not None:  # the call ends: nothing to hang up
+            self.ended_by_us = True
+            self.outcome.cause = values["cause"] if final is None else sip_to_cause(final)
+        return self.has_left()
+
+    async def set_failover(self, wanted: bool) -> None:
+        """Before a bridge: ``continue_on_fail`` as the bridge's ``failover`` asks, unless
+        the dialplan set it itself (then FreeSWITCH applies the dialplan's value)."""
+        name, value = FAILOVER_VARIABLE
+        if self.failover is None and self.sess.get(f"variable_{name}") is not None:
+            return
+        if wanted and self.failover is not True:
+            await self.sess.api(f"uuid_setvar {self.sess.uuid} {name} {value}")
+            self.failover = True
+        elif not wanted and self.failover:
+            await self.sess.api(f"uuid_setvar {self.sess.uuid} {name} false")
+            self.failover = False
+
     async def flush(self) -> None:
-        """The end of a ``hunt``: send what the routes queued, in order, then hang up as
-        FreeSWITCH does when an extension's applications run out. Nothing queued is no
-        route (``NO_ROUTE_DESTINATION``), even if a route matched."""
+        """The end of a ``hunt``: send what the routes queued, in order (``finish`` then
+        hangs up as FreeSWITCH does when an extension's applications run out). Nothing
+        queued is no route (``NO_ROUTE_DESTINATION``), even if a route matched."""
         out = self.outcome
         if not self.queue:
             out.result, out.cause = Result.NO_ROUTE, NO_ROUTE_CAUSE
             self.step("nothing queued: no route")
             await self.sess.hangup(NO_ROUTE_CAUSE)
             return
-        await self.send_queue()
-        if self.left:
-            out.stopped = True
-            return
-        if not self.sess.hungup:
-            self.node, self.attrs = -1, {}
-            self.step(f"the queued actions ran out: hang up {END_CAUSE}")
-            await self.sess.hangup(END_CAUSE)
+        await self.send_queue()  # then ``finish`` ends the call as the extension would
 
     async def send_queue(self) -> None:
         """Send the queued actions in order; a transfer or deflect ends it."""
-        for node, attrs, send in self.queue:
+        for node, attrs, action, values, send in self.queue:
             self.node, self.attrs = node, attrs
-            leaves = attrs["action"] in _ENDS_ROUTING
-            self.step("sent" + ("; the call leaves switchy's routing" if leaves else ""))
-            await send()
-            if leaves or self.left:
-                self.left = True
+            if await self.perform(action, values, send, "sent"):
                 return
 
     async def rehunt(self, extension: str, context: str | None) -> None:
         """``execute_extension``: route the call again as if it had dialled ``extension``
         (``${...}`` expanded by FreeSWITCH), send what that chose, then go on."""
         if "${" in extension:
-            reply = await self.sess.api(f"eval uuid:{self.sess.uuid} {extension}",
+            # the author's ${...} is FreeSWITCH's to expand; a call's values in it stay literal
+            reply = await self.sess.api(join(raw(f"eval uuid:{self.sess.uuid} "), extension),
                                         ok_if=lambda _reply: True)
             extension = str(reply).rstrip("\n")
         name = context or self.outcome.dialplan or ""

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from switchy.dialplan import ast, patterns, timeofday
 from switchy.dialplan.builtins import TIME_NAMES
+from switchy.expansion import join, raw
 
 _NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 
@@ -71,7 +72,10 @@ def as_number(value: Any) -> int | float | None:
 
 
 def as_text(value: Any) -> str:
-    """How a value is written into an f-string or sent as an argument."""
+    """How a value is written into an f-string or sent as an argument (text stays as it
+    is, so the author's own text keeps its ``Expandable`` mark)."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -148,8 +152,8 @@ def time_name(e: ast.Expr, env: Env) -> str | None:
 
 async def evaluate(e: ast.Expr, env: Env, *, time_word: str | None = None) -> Any:
     """The value of ``e`` for this call. ``time_word``: read bare day/month names."""
-    if isinstance(e, ast.Str):
-        return e.value
+    if isinstance(e, ast.Str):  # the author's words: FreeSWITCH expands their ${...}
+        return raw(e.value)
     if isinstance(e, ast.Name):
         return _name(e.name, env, time_word)
     if isinstance(e, ast.Compare):
@@ -166,15 +170,15 @@ async def evaluate(e: ast.Expr, env: Env, *, time_word: str | None = None) -> An
     if isinstance(e, ast.Capture):
         return env.capture(e.ref)
     if isinstance(e, ast.FStr):
-        parts = []
+        parts: list[Any] = []
         for part in e.parts:
             if isinstance(part, str):
-                parts.append(part)
+                parts.append(raw(part))
             elif isinstance(part, ast.Passthrough):
-                parts.append(part.text)
-            else:
+                parts.append(raw(part.text))
+            else:  # a value of the call: literal text, whatever it holds
                 parts.append(as_text(await evaluate(part, env)))
-        return "".join(parts)
+        return join(*parts)
     if isinstance(e, ast.Number | ast.Bool):
         return e.value
     if isinstance(e, ast.NoneLit):
