@@ -22,7 +22,10 @@ How to use it in tests::
 Calls:
     ``node.place_call(destination, caller_id_number, caller_id_name=, context=,
     variables=, profile=, network_addr=)`` → a ``Channel`` (the call handle). Over ESL,
-    ``api originate loopback/<dest>/<context> &park()`` works as on FreeSWITCH.
+    ``api originate loopback/<dest>/<context> &park()`` works as on FreeSWITCH, and
+    ``originate sofia/<profile>/<dest>@<the node's own profile address>`` comes back as an
+    inbound call routed in that profile's context (``sofia_contexts``; no capture shows
+    this one: it follows SIP, the outbound leg ringing until the inbound one answers).
     ``call.remote_hangup(cause)`` and ``call.send_dtmf(digits)`` act as the far end.
 
 What a channel recorded: ``history`` (event names fired, in order), ``applications``

@@ -38,6 +38,10 @@ class NodeConfig:
     registered: set[str] | None = None  # registered users; None: everyone
     sofia_profiles: dict[str, int] = field(
         default_factory=lambda: {"external": 5080, "internal": 5060})
+    # The context each profile sends its inbound calls to (the vanilla configuration's);
+    # an originate to a profile's own address arrives there as an inbound call.
+    sofia_contexts: dict[str, str] = field(
+        default_factory=lambda: {"external": "public", "internal": "default"})
     acl: tuple[str, ...] | None = LOOPBACK_ACL  # networks allowed to connect; None: any
     auth_timeout: float = 25.0
     version: str = "1.11.3-dev"

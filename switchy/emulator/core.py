@@ -350,6 +350,14 @@ class NodeCore:
     def sofia_profile_address(self, profile: str) -> tuple[str, int]:
         return self.config.ipv4, self.config.sofia_profiles.get(profile, 5060)
 
+    def own_profile(self, host: str) -> str | None:
+        """The sofia profile ``host`` (``ip:port``) is this node's own address of, if any."""
+        address, _, port = host.rpartition(":")
+        if not address or address.strip("[]") not in (self.config.ipv4, self.config.ipv6, "127.0.0.1",
+                                                      "localhost"):
+            return None
+        return next((name for name, p in self.config.sofia_profiles.items() if str(p) == port), None)
+
     def profile_exists(self, profile: str) -> bool:
         return profile in self.config.sofia_profiles
 

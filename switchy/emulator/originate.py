@@ -18,7 +18,7 @@ from switchy.causes import normalize_cause
 from . import endpoints
 from .channel import CS_CONSUME_MEDIA, CS_INIT, CS_ROUTING, Channel
 from .config import DialOutcome
-from .session import Run, idle, loopback_inbound_flow, media_wait, start
+from .session import Run, idle, loopback_inbound_flow, media_wait, sofia_inbound_flow, start
 
 if TYPE_CHECKING:
     from .core import NodeCore
@@ -340,7 +340,19 @@ def _create(node: NodeCore, d: Dial, caller: Channel | None, cid_name: str | Non
     _watch(ch, caller)
     ch.outcome = outcome
     ch.ring_timeout = timeout
-    start(ch, _far_end_flow)
+    own = node.own_profile(host_part) if gateway is None else None
+    if own is None:
+        start(ch, _far_end_flow)
+    else:  # the INVITE comes back to this node: an inbound call in that profile's context
+        local_ip, local_port = node.sofia_profile_address(profile)
+        inbound = endpoints.sofia_inbound(
+            node, destination=dest, caller_id_number=cid_num or "0000000000",
+            caller_id_name=cid_name, context=node.config.sofia_contexts.get(own, "public"),
+            profile=own, network_addr=local_ip, network_port=local_port, variables=None)
+        node.register(inbound)
+        inbound.dialer = ch  # its answer and hangup wake the outbound leg
+        start(inbound, sofia_inbound_flow)
+        start(ch, lambda ch: _own_profile_far_end(ch, inbound))
     leg.channel = ch
     return leg
 
@@ -380,6 +392,41 @@ async def _far_end_flow(ch: Channel) -> None:
             ch.set_var("sip_term_status", {"USER_BUSY": "486"}.get(outcome.cause or "", "603"))
             ch.remote_hangup(outcome.cause or "CALL_REJECTED")
     _poke(ch.dialer)
+
+
+async def _own_profile_far_end(ch: Channel, inbound: Channel) -> None:
+    """An outbound leg whose far end is this node's own inbound leg: it rings while the
+    inbound call is routed and answers when that call is answered; from then on each
+    leg's hangup ends the other (a BYE). Refused or cancelled, the inbound leg's cause
+    comes back as the outbound leg's."""
+    endpoints.outbound_progress(ch, False)
+    await media_wait(ch, None, until=lambda: inbound.answered or inbound.ended)
+    if ch.up and inbound.answered and not inbound.ended:
+        endpoints.outbound_answered(ch)
+        _poke(ch.dialer)
+        task = asyncio.get_running_loop().create_task(_hang_up_together(ch, inbound))
+        ch.node.tasks.add(task)
+        task.add_done_callback(ch.node.tasks.discard)
+        await idle(ch)
+        return
+    if ch.up:
+        ch.remote_hangup(inbound.hangup_cause or "NORMAL_CLEARING")
+    elif inbound.up:
+        inbound.remote_hangup("ORIGINATOR_CANCEL")
+    _poke(ch.dialer)
+
+
+async def _hang_up_together(a: Channel, b: Channel) -> None:
+    """Two legs of one SIP dialog: the first to hang up sends the other a BYE."""
+    waits = [asyncio.ensure_future(leg.wait_hangup(timeout=None)) for leg in (a, b)]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+    for leg in (a, b):
+        if leg.up:
+            leg.remote_hangup("NORMAL_CLEARING")
 
 
 def _poke(dialer: Channel | Waiter | None) -> None:

@@ -406,3 +406,36 @@ async def test_originate_with_variables_and_a_busy_destination(node, client):
     node.set_outcome("15557654321", DialOutcome.busy())
     assert await client.api("originate sofia/gateway/carrier/15557654321 &park()") == \
         "-ERR USER_BUSY\n"
+
+
+async def test_originate_to_the_nodes_own_profile_arrives_as_an_inbound_call(node, client):
+    """``originate sofia/external/1000@<the node's external address>``: the INVITE comes
+    back to the node, so an inbound leg is routed in the profile's context; answering it
+    answers the originate, and either leg's hangup ends the other."""
+    job = await client.bgapi("originate sofia/external/1000@127.0.0.1:5080 &park()")
+    async with asyncio.timeout(5):
+        while len(node.calls) < 2:
+            await asyncio.sleep(0.005)
+    a_leg, inbound = node.calls[0], node.calls[1]
+    await inbound.wait_parked()
+    assert (inbound.direction, inbound.profile.context, inbound.profile.destination_number) == \
+        ("inbound", "public", "1000")
+    assert not job.done() and not a_leg.answered  # ringing while the call is routed
+    assert await client.api(f"uuid_answer {inbound.uuid}") == "+OK\n"
+    assert await job == f"+OK {a_leg.uuid}\n"
+    await a_leg.wait_parked()
+    assert await client.api(f"uuid_kill {inbound.uuid}") == "+OK\n"
+    assert await a_leg.wait_hangup() == "NORMAL_CLEARING"  # the BYE reached the A leg
+
+
+async def test_an_inbound_leg_refused_fails_the_originate_with_its_cause(node, client):
+    job = await client.bgapi("originate sofia/internal/2000@127.0.0.1:5060 &park()")
+    async with asyncio.timeout(5):
+        while len(node.calls) < 2:
+            await asyncio.sleep(0.005)
+    inbound = node.calls[1]
+    await inbound.wait_parked()
+    assert inbound.profile.context == "default"  # the internal profile's context
+    assert await client.api(f"uuid_kill {inbound.uuid} CALL_REJECTED") == "+OK\n"
+    assert await job == "-ERR CALL_REJECTED\n"
+    assert node.calls[0].hangup_cause == "CALL_REJECTED"
