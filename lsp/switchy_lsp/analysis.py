@@ -58,6 +58,7 @@ class Analysis:
     program: Program
     diagnostics: list[dg.Diagnostic]  # of the whole program,
     encoding: str = UTF16
+    scope: str = "file"  # the program it was checked as (settings.program)
     _lines: dict[str, LineIndex] = field(default_factory=dict, repr=False)
 
     @property
@@ -131,7 +132,7 @@ def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Pars
         too_big = dg.make("SWR210", f"not analysed: {len(text):,} characters, more than the "
                           f"{loader.MAX_SOURCE_BYTES:,}-byte limit (SWITCHY_MAX_SOURCE_BYTES)",
                           ast.Span(file, 1, 1, 1, 1, 0, 0))
-        return Analysis(uri, version, file, text, program, [too_big], encoding)
+        return Analysis(uri, version, file, text, program, [too_big], encoding, scope)
     siblings = _directory_program(file) if scope == "directory" else None
     if siblings is None:
         program = load_text(text, file, reader=reader, parse_file=parse_file)
@@ -141,7 +142,7 @@ def analyse(uri: str, text: str, version: int | None = None, *, parse_file: Pars
         program = load(siblings, reader=reader, overrides={file: text}, parse_file=parse_file)
     if superseded is not None and superseded():
         raise Superseded(uri)
-    return Analysis(uri, version, file, text, program, check(program), encoding)
+    return Analysis(uri, version, file, text, program, check(program), encoding, scope)
 
 
 def _directory_program(file: str) -> list[Path] | None:

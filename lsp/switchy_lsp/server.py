@@ -78,6 +78,7 @@ class _Job:
 
     version: int | None
     text: str
+    scope: str  # settings.program when it was asked for: a changed setting is a new job
     future: asyncio.Future | None = field(default=None, repr=False)
 
 
@@ -168,7 +169,7 @@ class SwitchyLanguageServer(LanguageServer):
         text = doc.source if self.is_open(uri) else _read_or_empty(uri)
         cached = self.analyses.get(uri)
         if cached is not None and cached.version == doc.version and cached.text == text \
-                and cached.encoding == self.encoding:
+                and cached.encoding == self.encoding and cached.scope == self.settings.program:
             return doc.version, text, cached
         return doc.version, text, None
 
@@ -189,8 +190,9 @@ class SwitchyLanguageServer(LanguageServer):
             if cached is not None:
                 return cached
             job = self.jobs.get(uri)
-            if job is None or job.version != version or job.text is not text:
-                job = self.jobs[uri] = _Job(version, text)
+            scope = self.settings.program
+            if job is None or job.version != version or job.text is not text or job.scope != scope:
+                job = self.jobs[uri] = _Job(version, text, scope)
                 job.future = asyncio.wrap_future(self.worker.submit(self._work, uri, job))
             fresh = await asyncio.shield(job.future)
             if self.jobs.get(uri) is job:
@@ -216,19 +218,19 @@ class SwitchyLanguageServer(LanguageServer):
             return None
         log.debug("analysing %s version %s", uri, job.version)
         try:
-            return self._analyse(uri, job.text, job.version, superseded)
+            return self._analyse(uri, job.text, job.version, superseded, job.scope)
         except Superseded:
             log.debug("stopped %s version %s after parsing: superseded", uri, job.version)
             return None
 
     def _analyse(self, uri: str, text: str, version: int | None,
-                 superseded: Callable[[], bool] | None = None) -> Analysis:
+                 superseded: Callable[[], bool] | None = None, scope: str | None = None) -> Analysis:
         first = uri not in self.analyses
         paused = gc.isenabled()
         gc.disable()  # the parser makes many small objects: collecting midway is wasted work
         try:
             fresh = analyse(uri, text, version, parse_file=self.parser, reader=self.read,
-                            encoding=self.encoding, scope=self.settings.program,
+                            encoding=self.encoding, scope=scope or self.settings.program,
                             superseded=superseded)
         finally:
             if paused:

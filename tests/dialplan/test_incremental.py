@@ -50,6 +50,13 @@ def test_a_sequence_of_edits_parses_like_a_full_parse(texts):
         assert fingerprint(incremental.parse(text, "f.swr")) == fingerprint(parse(text, "f.swr"))
 
 
+def test_a_node_that_recovery_hangs_under_two_parents_moves_once():
+    # an f-string broken by a newline: recovery repeats the call, sharing its arguments
+    text = ('route a "1" {\n    answer()\n}\n\nroute b "2" {\n    setvar("c", "b")\n'
+            '    bridge(f"s\ndialplan2}")\n    stop\n}\n')
+    assert fingerprint(IncrementalParser().parse(text, "f.swr")) == fingerprint(parse(text, "f.swr"))
+
+
 def test_an_edit_reparses_only_its_own_route():
     text = "".join(f'route r{i} "^{i}$" {{ answer() }}\n' for i in range(50))
     incremental = IncrementalParser()

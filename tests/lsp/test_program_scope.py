@@ -4,6 +4,7 @@ FILE`); the diagnostics are the CLI's, code and position."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -71,3 +72,27 @@ def test_cli_checks_each_argument_on_its_own(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "error[SWR207]: route 'r' is declared twice" in proc.stdout
     assert proc.stderr.strip() == "2 files checked: 1 error, 0 warnings"
+
+
+async def test_a_setting_changed_during_a_check_is_obeyed(client: LanguageClient):
+    # A big sibling keeps the worker busy with main.swr's directory check while the
+    # setting changes: that check's result is of the old program and must not stand.
+    folder = client.folder / "dialplan"
+    folder.mkdir()
+    (folder / "lib.swr").write_text(LIB + "".join(f'route r{i} "^{i}$" {{ answer() }}\n' for i in range(3000)))
+    main = folder / "main.swr"
+    main.write_text(MAIN)
+    uri = main.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="swr", version=1, text=MAIN)))
+    await asyncio.sleep(0.3)  # the directory check is under way
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"switchy": {"program": "file"}}))
+    alone = cli(main)
+    assert [c[1:] for c in alone] == [("SWR201", 1, 16)]
+
+    async def published_alone() -> None:
+        while editor(main, client.diagnostics.get(uri, [])) != alone:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    await asyncio.wait_for(published_alone(), 120)  # bounded: a wrong program never comes right

@@ -54,7 +54,8 @@ class _Chunk:
     nodes: list[ast.Node] = dataclasses.field(default_factory=list)  # every node, once
 
     def __post_init__(self) -> None:
-        self.nodes = list(ast.walk(self.result.module.items))
+        # Error recovery may hang one node under two parents: shift each node once.
+        self.nodes = list({id(n): n for n in ast.walk(self.result.module.items)}.values())
 
     def move_to(self, line: int, offset: int) -> None:
         dl, do = line - self.line, offset - self.offset
