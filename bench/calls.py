@@ -32,7 +32,6 @@ import time
 
 VARIANTS = ("threaded", "inline", "async")
 REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "esl", "vectors", "real")
-CAPTURED_UUID = b"7b055527-a5ce-4033-b8a4-e09d30774527"
 
 
 # -- the emulator process ---------------------------------------------------------------
@@ -99,24 +98,56 @@ async def emulator_main(rate: float, count: int, hold: float) -> None:
 # -- the replay process: switchy's ceiling without the emulator's cost --------------------
 
 
-def _event_text(name: str) -> bytes:
-    with open(os.path.join(REAL, name), "rb") as f:
-        return f.read().split(b"\n\n", 1)[1]
+# The real sequences of a call as FreeSWITCH 1.11 sent them (``event plain all``): a
+# single inbound leg answered and played to (sipp_inbound_call) and a bridged pair
+# (sipp_bridge). The stand-in keeps the events the service subscribed to, in order.
+MIXES = {
+    "single": ("sipp_inbound_call_event_plain_all", (b"7b055527-a5ce-4033-b8a4-e09d30774527",)),
+    "bridge": ("sipp_bridge_event_plain_all", (b"fe594237-d5ce-4f8e-87ed-2e2445ab70dd",
+                                               b"14dc9c9f-ca09-4ea4-8c02-4f878a74695f")),
+}
 
 
-def _frame(text: bytes) -> bytes:
-    return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(text) + text
+def _event_name(frame: bytes) -> str:
+    start = frame.index(b"\nEvent-Name: ") + 13
+    return frame[start:frame.index(b"\n", start)].decode()
 
 
-async def replay_main(rate: float, count: int, hold: float) -> None:
-    park = _event_text("sipp_inbound_channel_park.txt")
-    done_events = [_event_text("sipp_inbound_channel_hangup_complete.txt"),
-                   park.replace(b"Event-Name: CHANNEL_PARK", b"Event-Name: CHANNEL_DESTROY", 1)]
+def call_phases(mix: str, subscribed: set[str]) -> tuple[bytes, bytes, bytes]:
+    """The captured frames of one call in three blobs: until every leg is parked, from
+    the first CHANNEL_ANSWER (sent once every leg was answered), from the first
+    CHANNEL_HANGUP (sent after the hold). Only events in ``subscribed``."""
+    folder = os.path.join(REAL, MIXES[mix][0])
+    frames = []
+    for name in sorted(os.listdir(folder)):
+        if "_event_" in name:
+            with open(os.path.join(folder, name), "rb") as f:
+                frame = f.read()
+            if _event_name(frame) in subscribed:
+                frames.append(frame)
+    names = [_event_name(f) for f in frames]
+    answer, hangup = names.index("CHANNEL_ANSWER"), names.index("CHANNEL_HANGUP")
+    return b"".join(frames[:answer]), b"".join(frames[answer:hangup]), b"".join(frames[hangup:])
+
+
+def fresh_uuids(i: int, legs: int) -> list[bytes]:
+    """Per-call uuids as long as the captured ones, so Content-Length stays true."""
+    return [b"%08d-0000-4000-8000-%012d" % (i, leg) for leg in range(legs)]
+
+
+async def replay_main(rate: float, count: int, hold: float, mix: str) -> None:
+    captured = MIXES[mix][1]
     parked_at: dict[str, float] = {}
     answered_at: dict[str, float] = {}
+    call_of: dict[str, tuple[asyncio.StreamWriter, list[bytes]]] = {}
+    unanswered: dict[int, int] = {}
     writers: list[asyncio.StreamWriter] = []
+    subscribed_names: set[str] = set()
     subscribed = asyncio.Event()
     loop = asyncio.get_running_loop()
+    phases: tuple[bytes, bytes, bytes] = (b"", b"", b"")
+    phase_events = [0, 0, 0]
+    events_sent = 0
 
     def reply(text: str) -> bytes:
         return f"Content-Type: command/reply\nReply-Text: {text}\n\n".encode()
@@ -124,6 +155,14 @@ async def replay_main(rate: float, count: int, hold: float) -> None:
     def api(body: str) -> bytes:
         data = body.encode()
         return b"Content-Type: api/response\nContent-Length: %d\n\n" % len(data) + data
+
+    def send(writer: asyncio.StreamWriter, phase: int, uuids: list[bytes]) -> None:
+        nonlocal events_sent
+        blob = phases[phase]
+        for old, new in zip(captured, uuids, strict=True):
+            blob = blob.replace(old, new)
+        events_sent += phase_events[phase]
+        writer.write(blob)
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"Content-Type: auth/request\n\n")
@@ -136,15 +175,24 @@ async def replay_main(rate: float, count: int, hold: float) -> None:
             if line.startswith("auth"):
                 writer.write(reply("+OK accepted"))
             elif line.startswith("event"):
+                subscribed_names.update(line.split()[2:])
                 writer.write(reply("+OK event listener enabled plain"))
-                writers.append(writer)
+                if writer not in writers:
+                    writers.append(writer)
                 if len(writers) == 3:
                     subscribed.set()
             elif line.startswith("api uuid_answer "):
                 uuid = line.split()[2]
-                answered_at.setdefault(uuid, time.time())
                 writer.write(api("+OK\n"))
-                loop.call_later(hold, end_call, writer, uuid)
+                if uuid in answered_at or uuid not in call_of:
+                    continue
+                answered_at[uuid] = time.time()
+                call_writer, uuids = call_of[uuid]
+                i = int(uuid[:8])
+                unanswered[i] -= 1
+                if not unanswered[i]:  # every leg answered: the rest of the call
+                    send(call_writer, 1, uuids)
+                    loop.call_later(hold, send, call_writer, 2, uuids)
             elif line.startswith("api show channels"):
                 writer.write(api('{"row_count": 0}\n'))
             elif line.startswith("api "):
@@ -152,26 +200,30 @@ async def replay_main(rate: float, count: int, hold: float) -> None:
             else:
                 writer.write(reply("+OK"))
 
-    def end_call(writer: asyncio.StreamWriter, uuid: str) -> None:
-        for text in done_events:
-            writer.write(_frame(text.replace(CAPTURED_UUID, uuid.encode())))
-
     servers = [await asyncio.start_server(serve, "127.0.0.1", 0) for _ in range(3)]
     say_hosts = [f"127.0.0.1:{srv.sockets[0].getsockname()[1]}" for srv in servers]
     print(json.dumps({"hosts": say_hosts}), flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)  # "go"
     await asyncio.wait_for(subscribed.wait(), 10)
+    phases = call_phases(mix, subscribed_names)
+    phase_events = [blob.count(b"\nEvent-Name: ") for blob in phases]
+    legs = len(captured)
     start = time.monotonic()
     for i in range(count):
         delay = start + i / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        uuid = f"{i:08d}-0000-4000-8000-000000000000"
-        parked_at[uuid] = time.time()
-        writers[i % 3].write(_frame(park.replace(CAPTURED_UUID, uuid.encode())))
+        uuids = fresh_uuids(i, legs)
+        writer = writers[i % 3]
+        now = time.time()
+        unanswered[i] = legs
+        for uuid in uuids:
+            parked_at[uuid.decode()] = now
+            call_of[uuid.decode()] = (writer, uuids)
+        send(writer, 0, uuids)
     offered_seconds = time.monotonic() - start
     async with asyncio.timeout(60):
-        while len(answered_at) < count:
+        while len(answered_at) < len(parked_at):
             await asyncio.sleep(0.05)
     await asyncio.sleep(hold + 0.5)
     latencies = sorted((answered_at[u] - t) * 1000 for u, t in parked_at.items())
@@ -179,7 +231,7 @@ async def replay_main(rate: float, count: int, hold: float) -> None:
         "offered": count, "offered_rate": count / offered_seconds, "routed": len(latencies),
         "routed_rate": len(latencies) / (max(answered_at.values()) - min(parked_at.values())),
         "p50_ms": statistics.median(latencies), "p99_ms": latencies[int(0.99 * (len(latencies) - 1))],
-        "answered": len(answered_at),
+        "answered": len(answered_at), "events_per_call": events_sent / count,
     }), flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)  # until switchy is done
 
@@ -207,12 +259,13 @@ def make_router(variant: str):
     return router
 
 
-async def measure(source: str, variant: str, rate: float, seconds: float, hold: float) -> dict:
+async def measure(source: str, variant: str, rate: float, seconds: float, hold: float, mix: str) -> dict:
     from switchy import Service
 
     count = int(rate * seconds)
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, f"--{source}", "--rate", str(rate), "--count", str(count), "--hold", str(hold),
+        "--mix", mix,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     hosts = json.loads(await child.stdout.readline())["hosts"]
     service = Service(hosts, park_timeout=None)
@@ -245,34 +298,53 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds of offered load per run")
     parser.add_argument("--hold", type=float, default=2.0, help="seconds each answered call stays up")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (medians, min..max)")
     parser.add_argument("--source", default="both", choices=["emulator", "replay", "both"])
     parser.add_argument("--emulator", action="store_true")
     parser.add_argument("--replay", action="store_true")
     parser.add_argument("--rate", type=float)
     parser.add_argument("--count", type=int)
+    parser.add_argument("--mix", default="single", choices=sorted(MIXES),
+                        help="replay: the captured event sequence of each call")
     args = parser.parse_args()
     if args.emulator:
         asyncio.run(emulator_main(args.rate, args.count, args.hold))
         return
     if args.replay:
-        asyncio.run(replay_main(args.rate, args.count, args.hold))
+        asyncio.run(replay_main(args.rate, args.count, args.hold, args.mix))
         return
-    rows = []
     sources = ["emulator", "replay"] if args.source == "both" else [args.source]
-    for source in sources:
-        for rate in (float(r) for r in args.rates.split(",")):
-            for variant in args.variants.split(","):
-                result = asyncio.run(measure(source, variant, rate, args.seconds, args.hold))
-                rows.append((source, variant, rate, result))
-                print(f"{source} {variant:9s} offered {rate:>6.0f}/s: {json.dumps(result)}", file=sys.stderr)
-    print(f"\n3 nodes in a separate process, {args.seconds:g} s of offered load, hold {args.hold:g} s, "
-          f"Python {sys.version.split()[0]}")
-    print(f"{'source':9s} {'route':9s} {'offered/s':>9s} {'achieved':>9s} {'routed/s':>9s} {'routed':>10s} "
-          f"{'p50 ms':>7s} {'p99 ms':>7s} {'peak calls':>10s} {'KB/call':>8s}")
-    for source, variant, rate, r in rows:
-        print(f"{source:9s} {variant:9s} {rate:>9.0f} {r['offered_rate']:>9.0f} {r['routed_rate']:>9.0f} "
-              f"{r['routed']:>4d}/{r['offered']:<4d} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
-              f"{r['peak_sessions']:>10d} {r['kb_per_call'] or 0:>8.1f}")
+    rates = [float(r) for r in args.rates.split(",")]
+    variants = args.variants.split(",")
+    results: dict[tuple[str, float, str], list[dict]] = {}
+    load_before = os.getloadavg()
+    for _ in range(args.rounds):  # interleaved: every configuration once per round
+        for source in sources:
+            for rate in rates:
+                for variant in variants:
+                    result = asyncio.run(measure(source, variant, rate, args.seconds, args.hold, args.mix))
+                    results.setdefault((source, rate, variant), []).append(result)
+                    print(f"{source} {variant:9s} offered {rate:>6.0f}/s: {json.dumps(result)}", file=sys.stderr)
+    load_after = os.getloadavg()
+
+    def spread(runs: list[dict], key: str, fmt: str) -> str:
+        values = [r[key] or 0 for r in runs]
+        text = format(statistics.median(values), fmt)
+        return text if len(values) == 1 else f"{text} [{format(min(values), fmt)}..{format(max(values), fmt)}]"
+
+    print(f"\n3 nodes in a separate process ({args.source}, mix {args.mix}), {args.seconds:g} s of offered load, "
+          f"hold {args.hold:g} s, medians of {args.rounds} interleaved rounds [min..max], "
+          f"Python {sys.version.split()[0]}, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print("| source | route | offered/s | routed/s | p50 ms | p99 ms | events/call | peak calls | KB/call |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for (source, rate, variant), runs in results.items():
+        routed = min(r["routed"] for r in runs)
+        wanted = max(r["offered"] for r in runs) * (len(MIXES[args.mix][1]) if source == "replay" else 1)
+        lost = "" if routed == wanted else f" (routed {routed}/{wanted})"
+        print(f"| {source} | {variant} | {rate:.0f} | {spread(runs, 'routed_rate', '.0f')}{lost} | "
+              f"{spread(runs, 'p50_ms', '.1f')} | {spread(runs, 'p99_ms', '.1f')} | "
+              f"{spread(runs, 'events_per_call', '.0f') if source == 'replay' else '-'} | "
+              f"{spread(runs, 'peak_sessions', '.0f')} | {spread(runs, 'kb_per_call', '.1f')} |")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from .expansion import (
     pieces,
     raw,
 )
+from .workers import loop_inbox
 
 if TYPE_CHECKING:
     from .call import Call
@@ -244,7 +245,7 @@ class Session:
                 raise RuntimeError(f"call {self.uuid}: no event loop to send {description} on")
             future: asyncio.Future[Any] = loop.create_future()
             command = Command(self, description, future)
-            loop.call_soon_threadsafe(self._enqueue, loop, future, description, send)
+            loop_inbox(loop).put(self._enqueue, loop, future, description, send)
             return command
         self._loop = loop
         future = loop.create_future()

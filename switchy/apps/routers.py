@@ -178,7 +178,8 @@ class Router:
         if self._workers is None or inspect.iscoroutinefunction(func):
             result = func(sess, match, self, **route.kwargs)
         else:
-            result = await self._workers.call(func, sess, match, self, timeout=self.route_timeout, **route.kwargs)
+            # on_park's own deadline covers this call; its cancel interrupts the thread
+            result = await self._workers.call(func, sess, match, self, timeout=None, **route.kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
