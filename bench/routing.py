@@ -13,6 +13,14 @@ medians. ``route`` is the whole runtime for one call on a recording Session (sel
 walk, the transfer command built and "sent"), for scale.
 
     python bench/routing.py [--sizes 10,1000,10000,100000] [--calls 20000] [--seed 1]
+
+``--front-end`` measures only what ``switchy check`` costs on those files, per size: the
+whole path in this process (parse + check + compile, the collector off as the CLI has
+it) and the real CLI (``python -m switchy check --quiet FILE``, a subprocess: wall time
+and its peak resident memory), in ``--rounds`` interleaved rounds, with the growth from
+the first size to each (linear growth is the ratio of the sizes):
+
+    python bench/routing.py --front-end --sizes 10000,30000,100000 --rounds 3
 """
 
 from __future__ import annotations
@@ -20,10 +28,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 from switchy.apps.routers import Router
@@ -159,12 +170,91 @@ async def full_route(runtime: Runtime, calls: list[dict[str, str]]) -> list[floa
     return out
 
 
+def front_end_in_process(text: str, name: str) -> dict[str, float]:
+    """Seconds for parse, check and compile of ``text``, the collector off as in the CLI."""
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        program = load_text(text, name)
+        t1 = time.perf_counter()
+        diagnostics = check(program)
+        t2 = time.perf_counter()
+        assert not any(d.is_error for d in diagnostics), diagnostics[:3]
+        compile_program(program)
+        t3 = time.perf_counter()
+    finally:
+        gc.enable()
+    return {"parse": t1 - t0, "check": t2 - t1, "compile": t3 - t2, "whole": t3 - t0}
+
+
+def front_end_cli(path: str) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of ``python -m switchy check --quiet path``."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "switchy", "check", "--quiet", path],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stderr = child.stderr.read().decode() if child.stderr else ""
+    assert child.returncode == 0, stderr[-500:]
+    return wall, usage.ru_maxrss / 1024
+
+
+def front_end_main(sizes: list[int], rounds: int, seed: int) -> int:
+    rng = random.Random(seed)
+    texts = {n: swr_text(dids(n, rng)) for n in sizes}
+    front_end_in_process(swr_text(dids(10, rng)), "warm-up.swr")  # the grammar, once per process
+    runs: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {}
+        for n, text in texts.items():
+            paths[n] = os.path.join(folder, f"did{n}.swr")
+            with open(paths[n], "w") as f:
+                f.write(text)
+        for r in range(rounds):  # interleaved: every size once per round
+            for n in sizes:
+                print(f"  round {r + 1}: {n} routes ...", file=sys.stderr, flush=True)
+                row = front_end_in_process(texts[n], f"did{n}.swr")
+                row["cli"], row["rss"] = front_end_cli(paths[n])
+                runs[n].append(row)
+    load_after = os.getloadavg()[0]
+
+    def med(n: int, key: str) -> float:
+        return statistics.median(r[key] for r in runs[n])
+
+    def spread(n: int, key: str, fmt: str) -> str:
+        values = [r[key] for r in runs[n]]
+        text = format(statistics.median(values), fmt)
+        return text if len(values) == 1 else f"{text} [{format(min(values), fmt)}..{format(max(values), fmt)}]"
+
+    base = sizes[0]
+    print(f"python {platform.python_version()} on {platform.machine()}, medians of {rounds} interleaved "
+          f"rounds [min..max], load average {load_before:.2f} before, {load_after:.2f} after")
+    print()
+    print(f"| routes | parse s | check s | compile s | parse+check+compile s | `switchy check` CLI s "
+          f"| CLI peak MB | growth vs {base} (whole / CLI; linear {'/'.join(f'{n / base:g}' for n in sizes)}) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in sizes:
+        print(f"| {n} | {spread(n, 'parse', '.2f')} | {spread(n, 'check', '.2f')} | "
+              f"{spread(n, 'compile', '.2f')} | {spread(n, 'whole', '.2f')} | {spread(n, 'cli', '.2f')} | "
+              f"{spread(n, 'rss', '.0f')} | {med(n, 'whole') / med(base, 'whole'):.1f}x / "
+              f"{med(n, 'cli') / med(base, 'cli'):.1f}x (linear {n / base:g}x) |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,1000,10000,100000")
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--front-end", action="store_true",
+                        help="only the whole switchy check path per size (in process and the CLI)")
+    parser.add_argument("--rounds", type=int, default=1, help="--front-end: interleaved rounds")
     args = parser.parse_args()
+    if args.front_end:
+        return front_end_main([int(s) for s in args.sizes.split(",")], args.rounds, args.seed)
     rng = random.Random(args.seed)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"python {platform.python_version()} on {platform.machine()}, {args.calls} calls per size "
