@@ -12,12 +12,20 @@ threads, the default), the same inline on the event loop, and an ``async def`` r
 
 The emulator is written in Python too and, on a small machine, runs out of CPU before
 switchy does. ``--source replay`` measures switchy's own ceiling instead: a minimal
-stand-in for three nodes (its own process) replays a real captured CHANNEL_PARK with a
-fresh uuid per call, stamps when it wrote it and when ``uuid_answer`` came back, and
-ends each call (CHANNEL_HANGUP_COMPLETE, CHANNEL_DESTROY) after the hold time.
+stand-in for three nodes (its own process) replays, per call, the real event sequence a
+FreeSWITCH 1.11 sent (``tests/esl/vectors/real/*_event_plain_all``), keeping the events
+the service subscribed to: ``--mix single`` (an inbound leg answered and played to: 13
+events with switchy's standard subscription, 11 of them the channel's and 2
+BACKGROUND_JOB) or ``--mix bridge`` (a bridged pair: 18 events, both legs routed). The
+frames are pre-built (the captured bytes with a fresh uuid of the same length per call):
+until every leg is parked at once, the rest up to the hangup when every leg got
+``uuid_answer``, the hangup onwards after the hold. The stand-in stamps when it wrote
+CHANNEL_PARK and when ``uuid_answer`` came back. CPU ms/call is this process's CPU time
+(all its threads) over the run divided by the calls offered: the figure other jobs on
+the machine disturb least.
 
     python bench/calls.py [--source emulator|replay|both] [--rates 250,500,1000,1500]
-                          [--seconds 4] [--hold 2]
+                          [--seconds 4] [--hold 2] [--mix single|bridge] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -274,6 +282,7 @@ async def measure(source: str, variant: str, rate: float, seconds: float, hold: 
     base = rss_bytes()
     peak_sessions = 0
     peak_rss = base
+    cpu_start = time.process_time()  # this process, every thread: the loop and the route workers
     child.stdin.write(b"go\n")
     await child.stdin.drain()
     result_line = asyncio.ensure_future(child.stdout.readline())
@@ -283,11 +292,13 @@ async def measure(source: str, variant: str, rate: float, seconds: float, hold: 
             peak_sessions, peak_rss = sessions, rss_bytes()
         await asyncio.sleep(0.05)
     result = json.loads(result_line.result())
+    cpu = time.process_time() - cpu_start
     await service.stop()
     child.stdin.write(b"bye\n")
     await child.stdin.drain()
     await child.wait()
     result["peak_sessions"] = peak_sessions
+    result["cpu_ms_per_call"] = cpu * 1000 / result["offered"] if result["offered"] else None
     result["kb_per_call"] = (peak_rss - base) / peak_sessions / 1024 if peak_sessions else None
     return result
 
@@ -335,8 +346,9 @@ def main() -> None:
     print(f"\n3 nodes in a separate process ({args.source}, mix {args.mix}), {args.seconds:g} s of offered load, "
           f"hold {args.hold:g} s, medians of {args.rounds} interleaved rounds [min..max], "
           f"Python {sys.version.split()[0]}, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    print("| source | route | offered/s | routed/s | p50 ms | p99 ms | events/call | peak calls | KB/call |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| source | route | offered/s | routed/s | p50 ms | p99 ms | events/call | CPU ms/call | peak calls "
+          "| KB/call |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (source, rate, variant), runs in results.items():
         routed = min(r["routed"] for r in runs)
         wanted = max(r["offered"] for r in runs) * (len(MIXES[args.mix][1]) if source == "replay" else 1)
@@ -344,6 +356,7 @@ def main() -> None:
         print(f"| {source} | {variant} | {rate:.0f} | {spread(runs, 'routed_rate', '.0f')}{lost} | "
               f"{spread(runs, 'p50_ms', '.1f')} | {spread(runs, 'p99_ms', '.1f')} | "
               f"{spread(runs, 'events_per_call', '.0f') if source == 'replay' else '-'} | "
+              f"{spread(runs, 'cpu_ms_per_call', '.2f')} | "
               f"{spread(runs, 'peak_sessions', '.0f')} | {spread(runs, 'kb_per_call', '.1f')} |")
 
 
