@@ -20,13 +20,14 @@ start. Reported: the growth per live call (what switchy keeps per call: session,
 state, the events it keeps, its share of dicts and buffers) and the allocation sites
 that grew most. The calls are then hung up as in a soak (no steady phase).
 
-    python bench/soak.py --memory [--concurrent 10000] [--ramp-rate 300]
+    python bench/soak.py --memory [--concurrent 10000] [--ramp-rate 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -144,6 +145,7 @@ async def soak(args: argparse.Namespace) -> dict:
         if phase == "ramped":
             if args.memory:
                 report["memory"] = await measure_live_calls(service, args.concurrent, before)
+                tracemalloc.stop()  # the hangups run at full speed
                 child.stdin.write(b"measured\n")
                 await child.stdin.drain()
             report.update(ramp_seconds=message["seconds"], peak_sessions=len(service.sessions),
@@ -154,6 +156,10 @@ async def soak(args: argparse.Namespace) -> dict:
         elif phase == "done":
             report.update({k: v for k, v in message.items() if k != "phase"})
             break
+    with contextlib.suppress(TimeoutError):  # switchy may still be taking the hangups in
+        async with asyncio.timeout(60):
+            while service.sessions:
+                await asyncio.sleep(0.5)
     await asyncio.sleep(0.5)
     gc.collect()
     report["leftover"] = {
@@ -200,12 +206,15 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady phase")
     parser.add_argument("--churn", type=int, default=100, help="calls replaced per second in the steady phase")
-    parser.add_argument("--ramp-rate", type=float, default=500.0, help="calls per second while ramping up")
+    parser.add_argument("--ramp-rate", type=float, help="calls per second while ramping up (500; --memory: 200,"
+                        " as tracemalloc slows switchy down)")
     parser.add_argument("--memory", action="store_true", help="memory per live call (tracemalloc), no steady phase")
     parser.add_argument("--emulator", action="store_true")
     args = parser.parse_args()
     if args.memory:
         args.seconds = 0.0
+    if args.ramp_rate is None:
+        args.ramp_rate = 200.0 if args.memory else 500.0
     if args.emulator:
         asyncio.run(emulator_main(args.concurrent, args.seconds, args.churn, args.ramp_rate, args.memory))
         return
