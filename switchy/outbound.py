@@ -22,9 +22,7 @@ passes, then the process lets go of what is left.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +34,7 @@ from .hosts import parse_listen
 from .metrics import Metrics, metrics_for, outbound_families
 from .node import Node, ParkPolicy
 from .session import Session
+from .signals import run_until_signalled
 
 log = logging.getLogger("switchy.outbound")
 
@@ -251,16 +250,7 @@ class OutboundService:
 
     def run(self) -> None:
         """Serve until SIGINT or SIGTERM, then stop gracefully; blocks."""
-
-        async def main() -> None:
-            loop = asyncio.get_running_loop()
-            stopping: list[asyncio.Task[int]] = []
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(self.stop())))
-            await self.serve()
-
-        asyncio.run(main())
+        run_until_signalled(self.serve, self.stop)
 
     async def __aenter__(self) -> OutboundService:
         await self.start()

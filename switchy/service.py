@@ -8,10 +8,8 @@ start are retried in the background while the others already work.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +20,7 @@ from .esl import ESLError, InboundClient
 from .hosts import parse_host, resolve_password
 from .metrics import Metrics, metrics_for
 from .node import Node, ParkPolicy
+from .signals import run_until_signalled
 
 log = logging.getLogger("switchy.service")
 
@@ -210,17 +209,7 @@ class Service:
 
     def run(self) -> None:
         """Serve until SIGINT or SIGTERM; blocks."""
-
-        async def main() -> None:
-            loop = asyncio.get_running_loop()
-            stopping: list[asyncio.Task[None]] = []
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                # Outside the main thread signals cannot be caught: the caller stops us.
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(self.stop())))
-            await self.serve()
-
-        asyncio.run(main())
+        run_until_signalled(self.serve, self.stop)
 
     async def __aenter__(self) -> Service:
         await self.start()

@@ -236,7 +236,7 @@ def literal_prefix(pattern: str) -> str:
     optional. The route index relies on this being a *guaranteed* prefix.
     """
     regex = to_regex(pattern)
-    if "|" in regex and _has_top_level_alternation(regex):
+    if "|" in regex and len(top_alternatives(regex)) > 1:
         return ""
     i = 0
     if regex.startswith("^"):
@@ -262,10 +262,9 @@ def literal_prefix(pattern: str) -> str:
     return "".join(out)
 
 
-def _has_top_level_alternation(regex: str) -> bool:
-    depth = 0
-    i = 0
-    in_class = False
+def top_alternatives(regex: str) -> list[str]:
+    """The branches of ``regex``'s top-level ``|`` (one item when there is none)."""
+    alts, depth, start, i, in_class = [], 0, 0, 0, False
     while i < len(regex):
         ch = regex[i]
         if ch == "\\":
@@ -284,9 +283,11 @@ def _has_top_level_alternation(regex: str) -> bool:
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
-            return True
+            alts.append(regex[start:i])
+            start = i + 1
         i += 1
-    return False
+    alts.append(regex[start:])
+    return alts
 
 
 def is_exact_literal(pattern: str) -> str | None:

@@ -153,7 +153,7 @@ def translate(expression: str, *, whole_match: bool = False) -> Pattern:
         if whole_match:
             body = f".*?({body})"
             shifted = True
-        elif _has_top_alternation(body):
+        elif len(patterns.top_alternatives(body)) > 1:
             body = f".*?(?:{body})"
         else:
             body = f".*?{body}"
@@ -180,38 +180,7 @@ def _probe(body: str) -> str:
 
 def _anchored(regex: str) -> bool:
     """Does every top-level alternative start with ``^`` or ``\\A``?"""
-    return all(alt.startswith(("^", "\\A")) for alt in _top_alternatives(regex))
-
-
-def _has_top_alternation(regex: str) -> bool:
-    return len(_top_alternatives(regex)) > 1
-
-
-def _top_alternatives(regex: str) -> list[str]:
-    alts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(regex):
-        ch = regex[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            if ch == "]":
-                in_class = False
-        elif ch == "[":
-            in_class = True
-            if regex.startswith("[]", i) or regex.startswith("[^]", i):
-                i += 2 if regex.startswith("[]", i) else 3
-                continue
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            alts.append(regex[start:i])
-            start = i + 1
-        i += 1
-    alts.append(regex[start:])
-    return alts
+    return all(alt.startswith(("^", "\\A")) for alt in patterns.top_alternatives(regex))
 
 
 def pcre_to_python(regex: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +153,8 @@ def negate(cond: str) -> str:
     return f"not ({cond})" if _needs_parens(cond) else f"not {cond}"
 
 
-def _balanced(text: str) -> bool:
+def _code(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth after it) of ``text`` outside its string literals."""
     depth = 0
     in_str = None
     i = 0
@@ -167,40 +168,28 @@ def _balanced(text: str) -> bool:
                 in_str = None
         elif ch in "\"'":
             in_str = ch
-        elif ch == "(":
+        elif ch in "([":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth -= 1
-            if depth < 0:
-                return False
+        if not in_str:
+            yield i, ch, depth
         i += 1
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for _, _, depth in _code(text):
+        if depth < 0:
+            return False
     return depth == 0
 
 
 def _needs_parens(expr: str) -> bool:
     """True unless ``expr`` is one atom or a comparison without and/or/not at top level."""
-    depth = 0
-    in_str = None
-    i = 0
-    while i < len(expr):
-        ch = expr[i]
-        if in_str:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == in_str:
-                in_str = None
-        elif ch in "\"'":
-            in_str = ch
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and (expr.startswith(" and ", i) or expr.startswith(" or ", i)
-                             or (expr.startswith("not ", i) and (i == 0 or expr[i - 1] == " "))):
-            return True
-        i += 1
-    return False
+    return any(depth == 0 and (expr.startswith(" and ", i) or expr.startswith(" or ", i)
+                               or (expr.startswith("not ", i) and (i == 0 or expr[i - 1] == " ")))
+               for i, _, depth in _code(expr))
 
 
 def paren(expr: str) -> str:
