@@ -2,9 +2,10 @@
 
 An event is an ordered list of headers (names may repeat: CHANNEL_HANGUP_COMPLETE
 carries ``Hangup-Cause`` twice) and an optional body. A busy node sends tens of
-thousands of events a second, most of which the application only routes by name and
-uuid, so a plain event keeps its raw bytes and splits them into headers only when a
-header other than those is first read.
+thousands of events a second, of which an application reads a few headers, so a plain
+event keeps its raw bytes: single headers are found in them (``Event.get``), and the
+bytes are split into headers only when all of them are asked for (iteration,
+``header_items``, ``body``) or when a line only the split can name is in the way.
 """
 
 from __future__ import annotations
