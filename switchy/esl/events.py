@@ -61,7 +61,7 @@ class Event(Mapping[str, str]):
         event._body = None
         event._encoded = True
         at = data.find(b"Content-Length:")
-        while at >= 0 and event._before_end(at):
+        while at >= 0 and event._before_end(data, at):
             if at == 0 or data[at - 1] == 10:
                 stop = data.find(b"\n", at)
                 value = data[at + 15 : stop if stop >= 0 else len(data)].decode("utf-8", "replace")
@@ -114,13 +114,18 @@ class Event(Mapping[str, str]):
         self._headers.setdefault(name, value)
 
     def _decode(self) -> None:
+        """Split the raw bytes into headers (and the body).
+
+        The results are put in place before ``_raw`` is dropped: a route running in a
+        worker thread may read the event while the loop thread decodes it, and must see
+        either the raw bytes or every header, never a half-filled dict.
+        """
         raw = self._raw
         if raw is None:
             return
-        self._raw = None
         end = self._end if self._end >= 0 else _header_end(raw)
-        items = self._items
-        headers = self._headers
+        items: list[tuple[str, str]] = []
+        headers: dict[str, str] = {}
         length = None
         for line in raw[:end].decode("utf-8", "surrogateescape").split("\n"):
             name, sep, value = line.partition(": ")
@@ -139,11 +144,15 @@ class Event(Mapping[str, str]):
         if size is not None:
             start = end + 2
             self._body = raw[start : start + size].decode("utf-8", "surrogateescape")
+        self._items = items
+        self._headers = headers
+        self._raw = None
 
-    def _before_end(self, at: int) -> bool:
-        """Whether offset ``at`` of the raw bytes lies in the header block (before the
-        first blank line), scanning for that line only as far as ``at`` (headers read
-        near the top of a 2 KB event need not pay for finding its end)."""
+    def _before_end(self, raw: bytes, at: int) -> bool:
+        """Whether offset ``at`` of ``raw`` (the event's raw bytes, passed in as another
+        thread may drop ``_raw`` meanwhile) lies in the header block (before the first
+        blank line), scanning for that line only as far as ``at`` (headers read near the
+        top of a 2 KB event need not pay for finding its end)."""
         end = self._end
         if end >= 0:
             return at < end
@@ -151,7 +160,7 @@ class Event(Mapping[str, str]):
         clean = self._clean
         if limit <= clean:
             return True
-        found = self._raw.find(b"\n\n", clean - 1 if clean else 0, limit)  # type: ignore[union-attr]
+        found = raw.find(b"\n\n", clean - 1 if clean else 0, limit)
         if found >= 0:
             self._end = found
             return at < found
@@ -248,7 +257,7 @@ class Event(Mapping[str, str]):
                     start = skip - 1
                 else:
                     at = raw.find(line_key)
-                    if at < 0 or not (at < self._end or at + 2 <= self._clean or self._before_end(at)):
+                    if at < 0 or not (at < self._end or at + 2 <= self._clean or self._before_end(raw, at)):
                         return default  # in neither the headers nor the body, or only in the body
                     start = at + skip
                 if start < len(raw) and raw[start] == 32:

@@ -7,6 +7,9 @@ real FreeSWITCH events of ``tests/esl/vectors/real`` and over hostile header tex
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -170,4 +173,33 @@ def test_the_block_end_scan_answers_like_a_full_search(raw, offsets):
     end = raw.find(b"\n\n")
     end = len(raw) if end < 0 else end
     offsets = [at % len(raw) for at in offsets]  # offsets of the event's bytes
-    assert [event._before_end(at) for at in offsets] == [at < end for at in offsets]
+    assert [event._before_end(raw, at) for at in offsets] == [at < end for at in offsets]
+
+
+def test_a_thread_reading_while_another_decodes_sees_every_header():
+    """A route in a worker thread reads the session's event while the loop decodes it:
+    the reader sees the raw bytes or all the headers, never a half-filled dict."""
+    raw = max(REAL_EVENTS, key=len)
+    want = decoded(raw).as_dict()
+    names = list(want)[-5:]  # the last lines: a half-done split has not reached them
+    events = [Event.from_plain(raw) for _ in range(300)]
+    seen: list[object] = []
+    start = threading.Barrier(2)
+
+    def read() -> None:
+        start.wait()
+        for event in events:
+            seen.extend(event.get(name) for name in names)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        reader = threading.Thread(target=read)
+        reader.start()
+        start.wait()
+        for event in events:
+            event.header_items()
+        reader.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert seen == [want[name] for _ in events for name in names]
