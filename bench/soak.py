@@ -12,17 +12,28 @@ steady phase and its growth per completed call (should be ~0), and whether every
 session, call and timer was released at the end.
 
     python bench/soak.py [--concurrent 10000] [--seconds 60] [--churn 100]
+
+``--memory`` measures memory per active call instead: tracemalloc runs in switchy's
+process from before the first call; once ``--concurrent`` calls are up and every one has
+its session, the cluster holds them while switchy's traced memory is compared with the
+start. Reported: the growth per live call (what switchy keeps per call: session, call
+state, the events it keeps, its share of dicts and buffers) and the allocation sites
+that grew most. The calls are then hung up as in a soak (no steady phase).
+
+    python bench/soak.py --memory [--concurrent 10000] [--ramp-rate 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import sys
 import time
+import tracemalloc
 
 
 def rss_mb() -> float:
@@ -37,7 +48,7 @@ def say(**fields) -> None:
 # -- the emulator process -------------------------------------------------------------------
 
 
-async def emulator_main(concurrent: int, seconds: float, churn: int, ramp_rate: float) -> None:
+async def emulator_main(concurrent: int, seconds: float, churn: int, ramp_rate: float, hold: bool) -> None:
     from switchy.emulator import EmulatedCluster
 
     async with EmulatedCluster(nodes=3, time_scale=0.01) as cluster:
@@ -60,6 +71,8 @@ async def emulator_main(concurrent: int, seconds: float, churn: int, ramp_rate: 
             await place()
         await wait_answered(live, timeout=120)
         say(phase="ramped", live=len(live), seconds=round(time.monotonic() - start, 1))
+        if hold:  # every call stays up until switchy has measured
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         steady_end = time.monotonic() + seconds
         completed = 0
         while time.monotonic() < steady_end:
@@ -109,7 +122,7 @@ async def soak(args: argparse.Namespace) -> dict:
 
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--emulator", "--concurrent", str(args.concurrent), "--seconds", str(args.seconds),
-        "--churn", str(args.churn), "--ramp-rate", str(args.ramp_rate),
+        "--churn", str(args.churn), "--ramp-rate", str(args.ramp_rate), *(["--memory"] if args.memory else []),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 20)
     hosts = json.loads(await child.stdout.readline())["hosts"]
     service = Service(hosts, park_timeout=30)
@@ -117,6 +130,9 @@ async def soak(args: argparse.Namespace) -> dict:
     await service.start(wait=10)
     gc.collect()
     report: dict = {"rss_start_mb": round(rss_mb(), 1)}
+    if args.memory:
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
     child.stdin.write(b"go\n")
     await child.stdin.drain()
     while True:
@@ -127,6 +143,11 @@ async def soak(args: argparse.Namespace) -> dict:
         phase = message.get("phase")
         gc.collect()
         if phase == "ramped":
+            if args.memory:
+                report["memory"] = await measure_live_calls(service, args.concurrent, before)
+                tracemalloc.stop()  # the hangups run at full speed
+                child.stdin.write(b"measured\n")
+                await child.stdin.drain()
             report.update(ramp_seconds=message["seconds"], peak_sessions=len(service.sessions),
                           rss_steady_start_mb=round(rss_mb(), 1))
         elif phase == "steady-done":
@@ -135,6 +156,10 @@ async def soak(args: argparse.Namespace) -> dict:
         elif phase == "done":
             report.update({k: v for k, v in message.items() if k != "phase"})
             break
+    with contextlib.suppress(TimeoutError):  # switchy may still be taking the hangups in
+        async with asyncio.timeout(60):
+            while service.sessions:
+                await asyncio.sleep(0.5)
     await asyncio.sleep(0.5)
     gc.collect()
     report["leftover"] = {
@@ -158,16 +183,40 @@ async def soak(args: argparse.Namespace) -> dict:
     return report
 
 
+async def measure_live_calls(service, concurrent: int, before: tracemalloc.Snapshot) -> dict:
+    """Traced growth per live call once every call has its session, and where it is."""
+    async with asyncio.timeout(120):  # the cluster answered them all; switchy may lag
+        while len(service.sessions) < concurrent:
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # let the answers' events settle
+    gc.collect()
+    live = len(service.sessions)
+    after = tracemalloc.take_snapshot()
+    stats = after.compare_to(before, "lineno")
+    growth = sum(stat.size_diff for stat in stats)
+    top = [{"site": f"{stat.traceback[0].filename.split('/switchy/', 1)[-1]}:{stat.traceback[0].lineno}",
+            "bytes_per_call": round(stat.size_diff / live, 1), "blocks_per_call": round(stat.count_diff / live, 2)}
+           for stat in stats[:12]]
+    return {"live_calls": live, "traced_growth_mb": round(growth / 1e6, 1),
+            "bytes_per_call": round(growth / live, 1), "top_sites": top}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrent", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the steady phase")
     parser.add_argument("--churn", type=int, default=100, help="calls replaced per second in the steady phase")
-    parser.add_argument("--ramp-rate", type=float, default=500.0, help="calls per second while ramping up")
+    parser.add_argument("--ramp-rate", type=float, help="calls per second while ramping up (500; --memory: 200,"
+                        " as tracemalloc slows switchy down)")
+    parser.add_argument("--memory", action="store_true", help="memory per live call (tracemalloc), no steady phase")
     parser.add_argument("--emulator", action="store_true")
     args = parser.parse_args()
+    if args.memory:
+        args.seconds = 0.0
+    if args.ramp_rate is None:
+        args.ramp_rate = 200.0 if args.memory else 500.0
     if args.emulator:
-        asyncio.run(emulator_main(args.concurrent, args.seconds, args.churn, args.ramp_rate))
+        asyncio.run(emulator_main(args.concurrent, args.seconds, args.churn, args.ramp_rate, args.memory))
         return
     started = time.monotonic()
     report = asyncio.run(soak(args))

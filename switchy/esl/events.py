@@ -2,9 +2,10 @@
 
 An event is an ordered list of headers (names may repeat: CHANNEL_HANGUP_COMPLETE
 carries ``Hangup-Cause`` twice) and an optional body. A busy node sends tens of
-thousands of events a second, most of which the application only routes by name and
-uuid, so a plain event keeps its raw bytes and splits them into headers only when a
-header other than those is first read.
+thousands of events a second, of which an application reads a few headers, so a plain
+event keeps its raw bytes: single headers are found in them (``Event.get``), and the
+bytes are split into headers only when all of them are asked for (iteration,
+``header_items``, ``body``) or when a line only the split can name is in the way.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ class _Pairs(list):
 class Event(Mapping[str, str]):
     """One event. ``event['Header']`` gives the first value of a header (KeyError if absent)."""
 
-    __slots__ = ("_body", "_encoded", "_headers", "_items", "_raw")
+    __slots__ = ("_body", "_clean", "_encoded", "_end", "_headers", "_items", "_name", "_raw")
 
     def __init__(self, headers: Iterable[tuple[str, str]] = (), body: str | None = None) -> None:
         self._raw: bytes | None = None
+        self._end = -1  # where the raw header block ends ("\n\n"), -1 until found
+        self._clean = 0  # raw[:_clean] is known to hold no "\n\n"
+        self._name: str | None = None
         self._items: list[tuple[str, str]] = []
         self._headers: dict[str, str] = {}
         self._body = body
@@ -47,22 +51,24 @@ class Event(Mapping[str, str]):
         is checked now: a bad one is the sender's protocol error, not a surprise for
         whoever reads the event later.
         """
-        end = _header_end(data)
-        at = data.find(b"Content-Length:", 0, end)
-        while at >= 0:
-            if at == 0 or data[at - 1] == 10:
-                stop = data.find(b"\n", at, end)
-                value = data[at + 15 : end if stop < 0 else stop].decode("utf-8", "replace")
-                if content_length(value) is None:
-                    raise ProtocolError(f"invalid Content-Length {value.strip()[:40]!r} in an event")
-                break
-            at = data.find(b"Content-Length:", at + 1, end)
         event = cls.__new__(cls)
         event._raw = data
+        event._end = -1
+        event._clean = 0
+        event._name = None
         event._items = []
         event._headers = {}
         event._body = None
         event._encoded = True
+        at = data.find(b"Content-Length:")
+        while at >= 0 and event._before_end(data, at):
+            if at == 0 or data[at - 1] == 10:
+                stop = data.find(b"\n", at)
+                value = data[at + 15 : stop if stop >= 0 else len(data)].decode("utf-8", "replace")
+                if content_length(value) is None:
+                    raise ProtocolError(f"invalid Content-Length {value.strip()[:40]!r} in an event")
+                break
+            at = data.find(b"Content-Length:", at + 1)
         return event
 
     @classmethod
@@ -103,17 +109,23 @@ class Event(Mapping[str, str]):
     # -- lazy decoding ------------------------------------------------------------------
 
     def _add(self, name: str, value: str) -> None:
+        self._name = None
         self._items.append((name, value))
         self._headers.setdefault(name, value)
 
     def _decode(self) -> None:
+        """Split the raw bytes into headers (and the body).
+
+        The results are put in place before ``_raw`` is dropped: a route running in a
+        worker thread may read the event while the loop thread decodes it, and must see
+        either the raw bytes or every header, never a half-filled dict.
+        """
         raw = self._raw
         if raw is None:
             return
-        self._raw = None
-        end = _header_end(raw)
-        items = self._items
-        headers = self._headers
+        end = self._end if self._end >= 0 else _header_end(raw)
+        items: list[tuple[str, str]] = []
+        headers: dict[str, str] = {}
         length = None
         for line in raw[:end].decode("utf-8", "surrogateescape").split("\n"):
             name, sep, value = line.partition(": ")
@@ -132,22 +144,28 @@ class Event(Mapping[str, str]):
         if size is not None:
             start = end + 2
             self._body = raw[start : start + size].decode("utf-8", "surrogateescape")
+        self._items = items
+        self._headers = headers
+        self._raw = None
 
-    def _peek(self, raw: bytes, name: bytes) -> str | None:
-        """Read one header from the raw bytes without decoding the whole event."""
-        end = _header_end(raw)
-        if raw.startswith(name + b": "):
-            start = len(name) + 2
-        else:
-            i = raw.find(b"\n" + name + b": ", 0, end)
-            if i < 0:
-                return None
-            start = i + len(name) + 3
-        stop = raw.find(b"\n", start, end)
-        if stop < 0:
-            stop = end
-        value = raw[start:stop].decode("utf-8", "surrogateescape")
-        return url_decode(value) if "%" in value else value
+    def _before_end(self, raw: bytes, at: int) -> bool:
+        """Whether offset ``at`` of ``raw`` (the event's raw bytes, passed in as another
+        thread may drop ``_raw`` meanwhile) lies in the header block (before the first
+        blank line), scanning for that line only as far as ``at`` (headers read near the
+        top of a 2 KB event need not pay for finding its end)."""
+        end = self._end
+        if end >= 0:
+            return at < end
+        limit = at + 2  # a blank line starting at ``at`` itself ends the block there
+        clean = self._clean
+        if limit <= clean:
+            return True
+        found = raw.find(b"\n\n", clean - 1 if clean else 0, limit)
+        if found >= 0:
+            self._end = found
+            return at < found
+        self._clean = limit
+        return True
 
     # -- reading ------------------------------------------------------------------------
 
@@ -171,6 +189,12 @@ class Event(Mapping[str, str]):
         FreeSWITCH re-fires a sendmsg ``COMMAND`` event as ``PRIVATE_COMMAND`` by adding
         a second header block, so the last ``Event-Name`` is the event's real type.
         """
+        name = self._name
+        if name is None:
+            name = self._name = self._read_name()  # the client's dispatch asks several times
+        return name
+
+    def _read_name(self) -> str:
         raw = self._raw
         if raw is None:
             names = self.get_all("Event-Name")
@@ -180,10 +204,10 @@ class Event(Mapping[str, str]):
             name = raw[12:stop].decode("ascii", "replace") if stop > 0 else ""
             if name != "COMMAND":
                 return name
-        end = _header_end(raw)
+        end = self._end if self._end >= 0 else _header_end(raw)
         i = raw.rfind(b"\nEvent-Name: ", 0, end)
         if i < 0:
-            return self._peek(raw, b"Event-Name") or ""
+            return self.peek("Event-Name") or ""
         stop = raw.find(b"\n", i + 13, end)
         return raw[i + 13 : stop if stop >= 0 else end].decode("utf-8", "surrogateescape")
 
@@ -197,31 +221,57 @@ class Event(Mapping[str, str]):
         return self.peek("Unique-ID")
 
     def peek(self, name: str) -> str | None:
-        """First value of ``name`` or None, decoding only that header while still raw."""
-        raw = self._raw
-        if raw is not None:
-            return self._peek(raw, name.encode("ascii"))
-        value = self._headers.get(name)
-        return url_decode(value) if value is not None and self._encoded and "%" in value else value
+        """First value of ``name`` or None (``get`` without a default)."""
+        return self.get(name)  # type: ignore[return-value]
 
     def __getitem__(self, name: str) -> str:
-        if self._raw is not None:
-            self._decode()
-        value = self._headers[name]
-        return url_decode(value) if "%" in value and self._encoded else value
+        value = self.get(name, _ABSENT)
+        if value is _ABSENT:
+            raise KeyError(name)
+        return value  # type: ignore[return-value]
+
+    def __contains__(self, name: object) -> bool:
+        return self.get(name, _ABSENT) is not _ABSENT  # type: ignore[arg-type]
 
     def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
-        if self._raw is not None:
-            self._decode()
-        value = self._headers.get(name)
+        """First value of ``name``, or ``default``.
+
+        Every single-header read comes here. While the event is raw, an application
+        reading a few headers of each event would pay far more for splitting all ~85
+        lines than for the reads, so the value is found in the raw bytes whenever that
+        gives exactly what the split (``_decode``) would: only a line starting ``Name:``
+        can be named ``Name`` by the split, so the first such line of the header block
+        decides. ``Name: value`` is the answer and no such line means absent; a line
+        ``Name:x`` (named ``Name`` or ``Name:x`` by the split, depending on the rest of
+        the line) and a name the search cannot express are left to the split.
+        """
+        raw = self._raw
+        if raw is None:
+            value = self._headers.get(name)
+        else:
+            keys = _RAW_KEYS.get(name) or _raw_keys(name)
+            value = None
+            if keys:
+                key, line_key, skip = keys
+                if raw.startswith(key):
+                    start = skip - 1
+                else:
+                    at = raw.find(line_key)
+                    if at < 0 or not (at < self._end or at + 2 <= self._clean or self._before_end(raw, at)):
+                        return default  # in neither the headers nor the body, or only in the body
+                    start = at + skip
+                if start < len(raw) and raw[start] == 32:
+                    # The line ends at the next newline, at or before the block's end.
+                    stop = raw.find(b"\n", start)
+                    value = raw[start + 1 : stop if stop >= 0 else len(raw)].decode("utf-8", "surrogateescape")
+                else:
+                    keys = None
+            if not keys:
+                self._decode()
+                value = self._headers.get(name)
         if value is None:
             return default
         return url_decode(value) if "%" in value and self._encoded else value
-
-    def __contains__(self, name: object) -> bool:
-        if self._raw is not None:
-            self._decode()
-        return name in self._headers
 
     def __iter__(self) -> Iterator[str]:
         if self._raw is not None:
@@ -318,6 +368,25 @@ def _json_text(value: object) -> str:
 def _header_end(raw: bytes) -> int:
     end = raw.find(b"\n\n")
     return len(raw) if end < 0 else end
+
+
+_ABSENT = object()
+_RAW_KEYS: dict[str, tuple[bytes, bytes, int] | None] = {}
+
+
+def _raw_keys(name: str) -> tuple[bytes, bytes, int] | None:
+    """``(b"Name:", b"\\nName:", len(b"\\nName:"))`` to find ``name`` in raw bytes.
+
+    None for a name the split never gives a line starting with (empty, a colon or a line
+    break in it) or that is not ASCII (left to the split rather than guessing its bytes).
+    """
+    keys = None
+    if isinstance(name, str) and name and name.isascii() and ":" not in name and "\n" not in name:
+        key = name.encode("ascii") + b":"
+        keys = (key, b"\n" + key, len(key) + 1)
+    if len(_RAW_KEYS) < 4096:  # header names come from code, but bound it anyway
+        _RAW_KEYS[name] = keys
+    return keys
 
 
 def event_from_frame(content_type: str, body: bytes) -> Event:
