@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,7 +151,7 @@ class Node:
             if not call.sessions:
                 self.calls.pop(call.uuid, None)
 
-    def _run_callbacks(self, callbacks: list[Callable[..., Any]], model: Any) -> None:
+    def _run_callbacks(self, callbacks: Sequence[Callable[..., Any]], model: Any) -> None:
         for callback in callbacks:
             try:
                 result = callback(model)

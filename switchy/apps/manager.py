@@ -33,6 +33,9 @@ class AppManager:
     def __init__(self, on_change: Callable[[], Any] | None = None) -> None:
         self._apps: list[LoadedApp] = []
         self._on_change = on_change
+        # callbacks() answers the same few (app, event) questions for every event of
+        # every call: the answers, kept until the apps change (load_app/unload_app)
+        self._callbacks: dict[tuple[str | None, str], tuple[Callable[..., Any], ...]] = {}
 
     def load_app(self, app: Any, app_id: str = DEFAULT_APP_ID, header: str | None = None,
                  **kwargs: Any) -> str:
@@ -46,6 +49,7 @@ class AppManager:
         if not loaded.callbacks:
             raise TypeError(f"{type(instance).__name__} has no @event_callback methods; nothing to load")
         self._apps.append(loaded)
+        self._callbacks = {}
         if self._on_change is not None:
             self._on_change()
         return app_id
@@ -56,6 +60,7 @@ class AppManager:
         if not removed:
             raise KeyError(f"no app loaded under app_id {app_id!r}")
         self._apps = [a for a in self._apps if a.app_id != app_id]
+        self._callbacks = {}
         if self._on_change is not None:
             self._on_change()
         return removed
@@ -95,10 +100,16 @@ class AppManager:
                 return app.app_id
         return DEFAULT_APP_ID if catch_all else None
 
-    def callbacks(self, app_id: str | None, event_name: str) -> list[Callable[..., Any]]:
+    def callbacks(self, app_id: str | None, event_name: str) -> tuple[Callable[..., Any], ...]:
         """Callbacks for one event of a call handled by ``app_id`` (all apps if None)."""
-        result: list[Callable[..., Any]] = []
-        for app in self._apps:
-            if app_id is None or app.app_id == app_id:
-                result += app.callbacks.get(event_name, ())
-        return result
+        key = (app_id, event_name)
+        found = self._callbacks.get(key)
+        if found is None:
+            result: list[Callable[..., Any]] = []
+            for app in self._apps:
+                if app_id is None or app.app_id == app_id:
+                    result += app.callbacks.get(event_name, ())
+            found = tuple(result)
+            if len(self._callbacks) < 4096:  # event names come from the node: bound it
+                self._callbacks[key] = found
+        return found

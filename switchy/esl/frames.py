@@ -166,6 +166,23 @@ class FrameParser:
                 break
             raw = data[pos:stop]
             pos = stop + sep_len
+            if not crlf and raw.startswith(b"Content-Length: ") and raw.endswith(_EVENT_PLAIN_TAIL):
+                # The frame nearly every read holds: an event, exactly as FreeSWITCH writes
+                # its two headers. Read without the general split when the length is
+                # plain digits and nothing else lies between the two lines; anything else
+                # (a stray line, a second Content-Type...) takes the general path below.
+                digits = raw[16 : -len(_EVENT_PLAIN_TAIL)]
+                if 0 < len(digits) <= _MAX_LENGTH_DIGITS and digits.isdigit():
+                    length = int(digits)
+                    if length > self._max_body:
+                        self.reset()
+                        raise ProtocolError(f"Content-Length {length} exceeds the {self._max_body}-byte limit")
+                    headers = {"Content-Length": digits.decode("ascii"), "Content-Type": "text/event-plain"}
+                    if length == 0:
+                        frames.append(Frame(raw, headers))
+                    else:
+                        pending = (raw, headers, length)
+                    continue
             if not crlf:
                 skip = frame_start(raw)
                 if skip:
@@ -206,6 +223,7 @@ class FrameParser:
 
 
 _FRAME_HEADERS = (b"Content-Type: ", b"Content-Length: ")
+_EVENT_PLAIN_TAIL = b"\nContent-Type: text/event-plain"
 _HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9_.-]*: ")
 
 

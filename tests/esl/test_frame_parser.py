@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from switchy.esl import Event, FrameParser, ProtocolError, event_frame
+from switchy.esl.frames import content_length, parse_header_block
 from tests.support.vectors import VECTORS, parse, sequence_dirs, sequence_stream
 
 STREAMS = {folder.name: sequence_stream(folder) for folder in sequence_dirs()}
@@ -96,3 +97,45 @@ def test_command_framing_tolerates_crlf_and_leading_blank_lines():
     assert body == []
     (frame,) = parser.feed(b"c")
     assert frame.body == b"abc"
+
+
+_LENGTH_TEXTS = st.one_of(
+    st.integers(0, 10**25).map(str),
+    st.integers(0, 5000).map(lambda n: f"000{n}"),
+    st.sampled_from(["", " 5", "5 ", "%35", "²", "٣", "-1", "+5", "5\r", "0x10", "1_0"]),
+    st.text(alphabet="0123456789 %+-x\r²", max_size=25),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(length_text=_LENGTH_TEXTS, tail=st.binary(max_size=40))
+def test_event_frames_read_as_the_general_header_split_reads_them(length_text, tail):
+    """Event frames take a shortcut past the general header split (they are nearly
+    every frame a node sends); whatever the length line holds, the outcome is the
+    split's: the same headers, the same body, or the same protocol error."""
+    raw = f"Content-Length: {length_text}\nContent-Type: text/event-plain".encode()
+    stream = raw + b"\n\n" + tail
+    headers = parse_header_block(raw)
+    length = content_length(headers["Content-Length"])
+    parser = FrameParser(max_body=1000)
+    if length is None or length > 1000:
+        with pytest.raises(ProtocolError, match="invalid Content-Length" if length is None else "exceeds"):
+            parser.feed(stream)
+        assert parser.buffered == 0
+        return
+    frames = parser.feed(stream)
+    if length > len(tail):
+        assert frames == [] and parser.buffered == len(tail)
+        return
+    assert frames[0].headers == headers and list(frames[0].headers) == list(headers)
+    assert frames[0].raw_headers == raw
+    assert frames[0].body == tail[:length]
+
+
+def test_an_event_frame_split_anywhere_is_the_same_frame():
+    frame = b"Content-Length: 0005\nContent-Type: text/event-plain\n\nabcde"
+    for cut in range(len(frame)):
+        parser = FrameParser()
+        (got,) = parser.feed(frame[:cut]) + parser.feed(frame[cut:])
+        assert got.headers == {"Content-Length": "0005", "Content-Type": "text/event-plain"}
+        assert got.body == b"abcde"

@@ -239,6 +239,9 @@ async def test_unload_app(cluster):
     replacement = Router()
     replacement.route(".*")(lambda sess, match, router: sess.answer())
     async with serving(cluster, (router, {"app_id": "default"})) as service:
+        busy = await cluster.nodes[0].place_call("100")  # routed by the first router first
+        await busy.wait_hangup(timeout=5)
+        assert busy.hangup_cause == "USER_BUSY"
         assert service.apps.unload_app("default") == [router]
         with pytest.raises(KeyError):
             service.apps.unload_app("default")
@@ -304,3 +307,19 @@ def test_the_catch_all_is_an_app_loaded_under_default_without_a_header():
     apps.load_app(Recorder(), app_id="default")  # the explicit catch-all
     assert apps.choose(headers.get) == "default"
     assert apps.choose({"Caller-Context": "switchy"}.get) == "switchy"
+
+
+def test_callbacks_follow_the_apps_loaded_and_unloaded():
+    """The callbacks of an (app, event) are remembered between events, never past a change."""
+    apps = AppManager()
+    first, second = Recorder(), Recorder()
+    apps.load_app(first, app_id="default")
+    assert apps.callbacks("default", "CHANNEL_PARK") == (first.on_park,)
+    assert apps.callbacks(None, "CHANNEL_PARK") == (first.on_park,)
+    apps.load_app(second, app_id="other")
+    assert apps.callbacks(None, "CHANNEL_PARK") == (first.on_park, second.on_park)
+    assert apps.callbacks("default", "CHANNEL_PARK") == (first.on_park,)
+    apps.unload_app("default")
+    assert apps.callbacks(None, "CHANNEL_PARK") == (second.on_park,)
+    assert apps.callbacks("default", "CHANNEL_PARK") == ()
+    assert apps.callbacks("other", "NO_SUCH_EVENT") == ()
