@@ -5,6 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from switchy.dialplan import ast
 from switchy.dialplan.frontend.parser import parse
 
 THREE_MISTAKES = '''\
@@ -26,6 +27,13 @@ ALLOWED_CAPS = {"SWR101", "SWR102", "SWR103", "SWR104", "SWR105"}
 
 def errors(text):
     return parse(text, "bad.swr").diagnostics
+
+
+def assert_each_node_once(result):
+    """Recovery goes back to earlier parser states: what was read before must not be
+    read again (a statement twice in its block, one node under two parents)."""
+    nodes = list(ast.walk(result.module.items))
+    assert len({id(n) for n in nodes}) == len(nodes)
 
 
 def test_three_independent_mistakes_give_three_diagnostics():
@@ -118,6 +126,7 @@ SWR_PIECES = ["route", "handler", "dialplan", "guard", "if", "elif", "else", "st
 def test_parser_never_raises_on_token_soup(text):
     result = parse(text, "fuzz.swr")
     assert result.module is not None
+    assert_each_node_once(result)
     for d in result.diagnostics:
         assert d.span.line >= 1 and d.span.column >= 1
 
@@ -133,4 +142,13 @@ def test_parser_never_raises_on_any_text(text):
 @given(st.integers(0, len(THREE_MISTAKES)), st.integers(0, 8))
 def test_parser_never_raises_on_truncated_or_cut_files(cut, width):
     text = THREE_MISTAKES[:cut] + THREE_MISTAKES[cut + width:]
-    parse(text, "cut.swr")
+    assert_each_node_once(parse(text, "cut.swr"))
+
+
+def test_a_name_read_again_as_a_keyword_leaves_the_statement_before_it_once():
+    # f"s is cut by the line end: `dialplan2` at column 1 is taken back as the keyword
+    text = 'route r "1" {\n    setvar("c", "b")\n    bridge(f"s\ndialplan2}")\n    stop\n}\n'
+    result = parse(text, "bad.swr")
+    assert_each_node_once(result)
+    calls = [s.call.name for s in result.module.items[0].body.statements]
+    assert calls == ["setvar", "bridge"]

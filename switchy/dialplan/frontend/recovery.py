@@ -163,7 +163,7 @@ class RecoveringParse:
         self.clean_end = False
         # The parser state before the last token, when that token was a name: a name that
         # nearly spells a keyword is only found wrong at the token after it.
-        self.before_name: tuple[object, Token] | None = None
+        self.before_name: tuple[_Snapshot, Token] | None = None
         self._lines: list[str] | None = None  # the text's lines, for indentation
         self.lbraces: list[Token] = []  # every '{' fed, in order
         self.before_last: Token | None = None  # the token before last_token
@@ -197,7 +197,7 @@ class RecoveringParse:
         return True
 
     def _feed(self, state, tok: Token) -> None:
-        before = state.copy(deepcopy_values=False) if tok.type == "NAME" else None
+        before = _Snapshot(state) if tok.type == "NAME" else None
         state.feed_token(tok, tok.type == "$END")
         self.before_name = (before, tok) if before is not None else None
         if tok.type != "$END":
@@ -265,11 +265,10 @@ class RecoveringParse:
                 return False
             keyword = Token.new_borrow_pos(self.vocab.keywords[guess], guess, name)
         prev = self.before_last
-        accepted = self._accepted(before)
+        accepted = self._accepted(before.state)
         expected = ("the handler call after '->'" if prev is not None and str(prev) == "->"
                     else self.vocab.expected(accepted))
-        state.state_stack[:] = before.state_stack
-        state.value_stack[:] = before.value_stack
+        before.restore(state)
         self.last_token = prev or self.last_token
         if not ("RBRACE" in accepted and self._report_unclosed_by_indentation(name)):
             self._report_at_line_end(f"missing {expected} at the end of the line", name)
@@ -312,16 +311,15 @@ class RecoveringParse:
         if saved is None or saved[1] is not self.last_token:
             return False
         before, name = saved
-        keywords = self._keywords_accepted(before)
+        keywords = self._keywords_accepted(before.state)
         guess = dg.did_you_mean(str(name), sorted(keywords), cutoff=0.75)
         if guess is None:
             return False
         keyword = Token.new_borrow_pos(keywords[guess], guess, name)
-        if not self._can_feed(before, [keyword, tok]):
+        if not self._can_feed(before.state, [keyword, tok]):
             return False
         self._report_misspelt(name, keyword)
-        state.state_stack[:] = before.state_stack
-        state.value_stack[:] = before.value_stack
+        before.restore(state)
         self._feed(state, keyword)
         self._feed(state, tok)
         return True
@@ -619,6 +617,30 @@ class RecoveringParse:
                 self._report("SWR101", "cannot read this", self.span_of(
                     Token("ERROR", "", 0, err.line or 1, err.column or 1)))
                 break
+
+
+class _Snapshot:
+    """A parser state to go back to, values included.
+
+    The state copy shares its values with the live parser, and a reduction may grow a
+    list value in place (a ``_stmt*`` list, left recursion; the parser of ``lalr`` wraps
+    each value with its position): the lengths of the lists
+    are kept too, so that going back undoes that growth instead of reading the same
+    statement twice.
+    """
+
+    __slots__ = ("lengths", "state")
+
+    def __init__(self, state) -> None:
+        self.state = state.copy(deepcopy_values=False)
+        values = (getattr(v, "value", v) for v in self.state.value_stack)  # (lalr._Placed)
+        self.lengths = [(v, len(v)) for v in values if isinstance(v, list)]
+
+    def restore(self, state) -> None:
+        for value, length in self.lengths:
+            del value[length:]
+        state.state_stack[:] = self.state.state_stack
+        state.value_stack[:] = self.state.value_stack
 
 
 def _line_end(lines: list[str], number: int) -> tuple[int, int, int]:
