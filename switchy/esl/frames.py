@@ -57,15 +57,16 @@ class Frame:
         return f"<Frame {self.content_type or '?'} headers={len(self.headers)} body={len(self.body)}B>"
 
 
-def parse_header_block(block: bytes) -> dict[str, str]:
-    """Decode ``Name: value`` lines; like the C client, values are URL-decoded.
+def parse_header_block(block: bytes, *, url_decoded: bool = True) -> dict[str, str]:
+    """Decode ``Name: value`` lines; like the C client, values are URL-decoded (unless
+    ``url_decoded`` is False: FreeSWITCH takes the header values of commands as sent).
 
     The first occurrence of a name wins. Lines without a colon are ignored and a
     trailing CR is dropped, as FreeSWITCH does for commands it reads.
     """
     headers: dict[str, str] = {}
     text = block.decode("utf-8", "surrogateescape")
-    plain = "%" not in text and "\r" not in text
+    plain = ("%" not in text or not url_decoded) and "\r" not in text
     for line in text.split("\n"):
         name, sep, value = line.partition(": ")
         if not sep:
@@ -76,7 +77,8 @@ def parse_header_block(block: bytes) -> dict[str, str]:
         if not plain:
             if value.endswith("\r"):
                 value = value[:-1]
-            value = url_decode(value)
+            if url_decoded:
+                value = url_decode(value)
         if name not in headers:
             headers[name] = value
     return headers
@@ -85,9 +87,9 @@ def parse_header_block(block: bytes) -> dict[str, str]:
 class FrameParser:
     """Incremental frame splitter: ``feed(bytes)`` returns the frames completed so far.
 
-    ``crlf=True`` accepts ``\\r\\n`` line ends and skips leading empty lines, as
-    FreeSWITCH does when it reads commands from a client; frames FreeSWITCH writes
-    use ``\\n`` only.
+    ``crlf=True`` reads as FreeSWITCH reads commands from a client: it accepts
+    ``\\r\\n`` line ends, skips leading empty lines and takes header values as sent
+    (never URL-decoded); frames FreeSWITCH writes use ``\\n`` only.
 
     Incomplete input is kept as a list of chunks and joined only once it can complete
     a frame, so a large body arriving in many reads is copied once, not once per read.
@@ -188,7 +190,7 @@ class FrameParser:
                 if skip:
                     self.garbage += 1
                     raw = raw[skip:]
-            headers = parse_header_block(raw)
+            headers = parse_header_block(raw, url_decoded=not crlf)
             length_text = headers.get("Content-Length")
             if length_text is None and crlf:  # FreeSWITCH matches command headers caselessly
                 length_text = next((v for k, v in headers.items() if k.lower() == "content-length"), None)

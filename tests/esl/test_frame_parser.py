@@ -99,6 +99,15 @@ def test_command_framing_tolerates_crlf_and_leading_blank_lines():
     assert frame.body == b"abc"
 
 
+def test_command_header_values_are_taken_as_sent():
+    # mod_event_socket never URL-decodes what a client sends (research/freeswitch-esl.md;
+    # the real capture sendmsg_execute_reply plays "tone_stream://%(500,0,880)" as written)
+    (frame,) = FrameParser(crlf=True).feed(
+        b"sendmsg u\r\nexecute-app-arg: caller=%00%41\r\nexecute-app-name: log\n\n")
+    assert frame.headers["execute-app-arg"] == "caller=%00%41"
+    assert frame.headers["execute-app-name"] == "log"
+
+
 _LENGTH_TEXTS = st.one_of(
     st.integers(0, 10**25).map(str),
     st.integers(0, 5000).map(lambda n: f"000{n}"),
