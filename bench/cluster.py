@@ -102,7 +102,7 @@ async def start_controllers(mode: str, n: int, claim: bool, cluster: EmulatedClu
             processes.append(await Switchy("run", plan, *hosts, *extra, "--no-reload",
                                            "--drain-timeout", "0").start())
         for p in processes:
-            await p.expect("routing calls of")
+            await p.expect("routing the calls of")
     else:
         addresses = [f"127.0.0.1:{free_port()}" for _ in range(n)]
         for address in addresses:
