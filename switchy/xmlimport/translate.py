@@ -196,6 +196,14 @@ def paren(expr: str) -> str:
     return f"({expr})" if _needs_parens(expr) else expr
 
 
+def _time_part(a: dict[int, bool], t_index: int | None) -> tuple[bool, bool | str]:
+    """(anti-actions run, proceed) as a condition's time test leaves them: "in" when it
+    has none (the regex part decides), False when the time does not match."""
+    if t_index is None:
+        return True, "in"
+    return (False, True) if a[t_index] else (True, False)
+
+
 def render(stmts: list[Stmt], depth: int) -> list[str]:
     pad = INDENT * depth
     out: list[str] = []
@@ -403,12 +411,7 @@ class ExtensionWriter:
                 r_index = len(tests) - 1
 
             def simulate(a: dict[int, bool]) -> Outcome:
-                anti, proceed = True, "in"
-                if t_index is not None:
-                    if a[t_index]:
-                        anti, proceed = False, True
-                    else:
-                        proceed = False
+                anti, proceed = _time_part(a, t_index)
                 subst: int | str | None = None
                 if r_index is not None:
                     proceed = a[r_index]
@@ -427,12 +430,7 @@ class ExtensionWriter:
         mode = c.regex_mode
 
         def simulate_multi(a: dict[int, bool]) -> Outcome:
-            anti, proceed = True, "in"
-            if t_index is not None:
-                if a[t_index]:
-                    anti, proceed = False, True
-                else:
-                    proceed = False
+            anti, proceed = _time_part(a, t_index)
             passes = fails = 0
             saved: int | str | None = None  # last capturing child seen: index, or "null"
             last = None
