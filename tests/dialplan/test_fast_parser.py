@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark.exceptions import UnexpectedCharacters
-from lark.lexer import BasicLexer, LexerThread
 
 from switchy.dialplan import ast
 from switchy.dialplan.frontend import lalr, parser
@@ -63,24 +61,8 @@ def test_ten_thousand_routes_in_one_file():
 
 def lark_tokens(text: str) -> list[tuple]:
     """What Lark's basic lexer gives, with parser.tokens' handling of what it cannot read."""
-    thread = LexerThread.from_text(BasicLexer(parser.lark_parser().lexer_conf), text)
-    out: list = []
-    while True:
-        try:
-            out.extend((t.type, str(t), t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
-                       for t in thread.lex(None))
-            return out
-        except UnexpectedCharacters as err:
-            pos = err.pos_in_stream
-            skipped = text[pos] if pos < len(text) else ""
-            if skipped in "\"'" and skipped:
-                end = text.find("\n", pos)
-                skipped = text[pos:] if end == -1 else text[pos:end]
-                out.append(("UNTERMINATED_STRING", skipped, pos, err.line, err.column, err.line,
-                            err.column + len(skipped), pos + len(skipped)))
-            thread.state.line_ctr.feed(skipped or " ")
-            if pos >= len(text):
-                return out
+    return [(t.type, str(t), t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
+            for t in parser.lark_tokens(text)]
 
 
 def fast_tokens(text: str) -> list[tuple]:
