@@ -54,8 +54,7 @@ class _Chunk:
     nodes: list[ast.Node] = dataclasses.field(default_factory=list)  # every node, once
 
     def __post_init__(self) -> None:
-        # Each node once, even if a recovery bug ever hangs one under two parents.
-        self.nodes = list({id(n): n for n in ast.walk(self.result.module.items)}.values())
+        self.nodes = list(ast.walk(self.result.module.items))
 
     def move_to(self, line: int, offset: int) -> None:
         dl, do = line - self.line, offset - self.offset
